@@ -161,7 +161,10 @@ export interface Task {
   baseSha?: string;
   /** Absolute path of the task's git worktree while it exists. */
   worktree?: string;
+  /** Last commit Rig made in the worktree. */
   headSha?: string;
+  /** What Rig last saw on origin's branch: the lease for the next push, so nothing is overwritten. */
+  pushedSha?: string;
   plan?: Plan;
   attempts: Attempt[];
   pipeline: PipelineStep[];

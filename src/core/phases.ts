@@ -5,7 +5,8 @@ import { TERMINAL_PHASES, type Phase } from './model';
  * skip a phase (deploy before commit, report after failure) fails loudly instead of lying.
  */
 const TRANSITIONS: Record<Phase, readonly Phase[]> = {
-  queued: ['planning', 'coding', 'committing', 'deploying', 'testing'],
+  // A new task starts at planning, or at the first selected step; a resumed one where it stopped.
+  queued: ['planning', 'coding', 'committing', 'awaiting_approval', 'deploying', 'testing', 'reporting', 'rollback'],
   planning: ['coding'],
   coding: ['committing', 'reporting'],
   committing: ['awaiting_approval', 'deploying', 'testing', 'reporting', 'completed'],

@@ -201,4 +201,14 @@ export interface TaskStore {
   /** Records a human decision on a proposal, for whichever process owns the task. */
   writeDecision(id: string, decision: Decision): Promise<void>;
   takeDecision(id: string): Promise<Decision | null>;
+  /** Makes this process the task's only writer; false when a live process already is. */
+  claim(id: string): Promise<boolean>;
+  release(id: string): Promise<void>;
+  /** True when a live process other than this one holds the task. */
+  ownedElsewhere(id: string): Promise<boolean>;
+  requestCancel(id: string): Promise<void>;
+  cancelRequested(id: string): Promise<boolean>;
+  clearCancel(id: string): Promise<void>;
+  /** Removes a finished task's state and logs. */
+  remove(id: string): Promise<void>;
 }

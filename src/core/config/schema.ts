@@ -1,23 +1,56 @@
 import { z } from 'zod';
 
 // The whole rig.yaml. Every example of the original README loads as written; fields that Rig adds
-// beyond it are optional with defaults, so a minimal file stays minimal.
+// beyond it are optional with defaults, so a minimal file stays minimal. Every object is strict:
+// a misspelt key (`timout:`) is an error, never a setting that silently does nothing.
+//
+// Messages here say what is expected; the loader adds what was found (and never echoes a value
+// that came from the environment, which may be a secret).
 
 const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** Node timers overflow above 2^31-1 ms and then fire at once, which would turn a long timeout into none. */
+const MAX_DURATION_MS = 2_147_483_647;
+const DURATION_HINT = 'expected a positive duration such as "120s", "5m" or "24h"';
 
 /** "120s", "5m", "24h", or a bare number of seconds, as milliseconds. */
 export const duration = z
-  .union([z.string(), z.number()])
+  .union([z.string(), z.number()], { error: DURATION_HINT })
   .transform((value, ctx) => {
+    let ms: number | undefined;
     if (typeof value === 'number') {
-      if (value > 0 && Number.isFinite(value)) return Math.round(value * 1000);
+      if (value > 0 && Number.isFinite(value)) ms = Math.round(value * 1000);
     } else {
       const m = DURATION_RE.exec(value.trim());
-      if (m && Number(m[1]) > 0) return Math.round(Number(m[1]) * UNIT_MS[m[2]!]!);
+      if (m && Number(m[1]) > 0) ms = Math.round(Number(m[1]) * UNIT_MS[m[2]!]!);
     }
-    ctx.addIssue({ code: 'custom', message: `expected a positive duration such as "120s", "5m" or "24h", got ${JSON.stringify(value)}` });
-    return z.NEVER;
+    if (ms === undefined || ms < 1) {
+      ctx.addIssue({ code: 'custom', message: DURATION_HINT, input: value });
+      return z.NEVER;
+    }
+    if (ms > MAX_DURATION_MS) {
+      ctx.addIssue({ code: 'custom', message: 'duration is too long: at most 24d', input: value });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** YAML writes `PORT: 8080` as a number; a process environment only holds text. */
+const envMap = z
+  .record(
+    z.string().regex(ENV_NAME_RE, 'environment variable names are letters, digits and _, not starting with a digit'),
+    z.union([z.string(), z.number(), z.boolean()], { error: 'expected text, a number or true/false' }).transform(String),
+  )
+  .default({});
+
+/** Commands run inside the task's worktree; a workdir must not lead out of it. */
+const workdir = z
+  .string()
+  .min(1)
+  .refine((p) => !/^(?:[/\\]|[A-Za-z]:)/.test(p) && !p.split(/[/\\]/).includes('..'), {
+    message: 'must be a relative path inside the worktree (no leading / and no ..)',
   });
 
 const sshTarget = z.strictObject({
@@ -29,19 +62,20 @@ const sshTarget = z.strictObject({
 });
 
 const transport = z
-  .discriminatedUnion('type', [
-    z.strictObject({ type: z.literal('local') }),
-    z.strictObject({ type: z.literal('ssh'), ssh: sshTarget }),
-  ])
-  .default({ type: 'local' });
+  .discriminatedUnion(
+    'type',
+    [z.strictObject({ type: z.literal('local') }), z.strictObject({ type: z.literal('ssh'), ssh: sshTarget })],
+    { error: (iss) => (iss.code === 'invalid_union' ? 'expected transport type local or ssh' : undefined) },
+  )
+  .prefault({ type: 'local' });
 
 export const commandSchema = z.strictObject({
   name: z.string().min(1),
   run: z.string().min(1),
   timeout: duration.default(300_000),
   /** Relative to the task's worktree; never outside it. */
-  workdir: z.string().optional(),
-  env: z.record(z.string(), z.string()).default({}),
+  workdir: workdir.optional(),
+  env: envMap,
   transport,
 });
 
@@ -57,97 +91,175 @@ const composeDeploy = z.strictObject({
   timeout: duration.default(600_000),
 });
 
-/**
- * Only methods Rig really runs. terraform/ansible/k8s are refused at validation rather than
- * "succeeding" without doing anything.
- */
-const deployTarget = z.discriminatedUnion('method', [
-  z.strictObject({ method: z.literal('custom'), config: customDeploy }),
-  z.strictObject({ method: z.literal('docker-compose'), config: composeDeploy }),
-]);
-
 const rollback = z
   .strictObject({
     enabled: z.boolean().default(true),
-    method: z.literal('custom').default('custom'),
+    method: z.literal('custom', { error: 'rollback runs custom commands: expected method custom' }).default('custom'),
     config: customDeploy,
   })
   .optional();
 
-export const deploySchema = z
-  .intersection(
-    deployTarget,
-    z.object({
-      infra_files: z.array(z.string().min(1)).default([]),
-      infra_readonly: z.array(z.string().min(1)).default([]),
-      approval: z.strictObject({ timeout: duration.default(86_400_000) }).default({ timeout: 86_400_000 }),
-      rollback,
-    }),
-  );
+/** What every deploy method shares, spread into each so each stays one strict object. */
+const deployCommon = {
+  infra_files: z.array(z.string().min(1)).default([]),
+  infra_readonly: z.array(z.string().min(1)).default([]),
+  approval: z.strictObject({ timeout: duration.default(86_400_000) }).prefault({}),
+  rollback,
+};
+
+export const DEPLOY_METHODS = ['custom', 'docker-compose'] as const;
+
+/**
+ * Only methods Rig really runs. terraform/ansible/k8s are refused at validation rather than
+ * "succeeding" without doing anything; their tools can still run as custom commands.
+ */
+const deployTarget = z.discriminatedUnion(
+  'method',
+  [
+    z.strictObject({ method: z.literal('custom'), config: customDeploy, ...deployCommon }),
+    z.strictObject({ method: z.literal('docker-compose'), config: composeDeploy, ...deployCommon }),
+  ],
+  {
+    error: (iss) =>
+      iss.code === 'invalid_union'
+        ? `is not a deploy method Rig implements; use ${DEPLOY_METHODS.join(' or ')} ` +
+          '(other tools such as terraform, ansible or kubectl run as commands of method custom)'
+        : undefined,
+  },
+);
+
+/** The README's own known_hosts example leaves `method` out: a list of commands is the custom method. */
+export const deploySchema = z.preprocess(
+  (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) && !('method' in v) ? { method: 'custom', ...v } : v),
+  deployTarget,
+);
 
 const testSchema = z.strictObject({
-  type: z.literal('command'),
+  type: z.literal('command', { error: 'expected type command, the only kind of test Rig runs' }).default('command'),
   name: z.string().min(1),
   run: z.string().min(1),
   timeout: duration.default(300_000),
-  workdir: z.string().optional(),
-  env: z.record(z.string(), z.string()).default({}),
+  workdir: workdir.optional(),
+  env: envMap,
   affected_paths: z.array(z.string().min(1)).optional(),
 });
 
+/** Results are reported by name; two tests with one name would hide one of them. */
+const testList = z
+  .array(testSchema)
+  .superRefine((tests, ctx) => {
+    const seen = new Set<string>();
+    tests.forEach((t, i) => {
+      if (seen.has(t.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `another test is already named "${t.name}"` });
+      seen.add(t.name);
+    });
+  })
+  .default([]);
+
 export const PROVIDERS = ['anthropic', 'openai', 'ollama', 'claude-code'] as const;
 
-const aiSchema = z.strictObject({
-  provider: z.enum(PROVIDERS),
-  model: z.string().min(1).optional(),
-  api_key: z.string().optional(),
-  base_url: z.string().url().optional(),
-  /** Fix attempts after the first failure; never unlimited. */
-  max_retry: z.number().int().min(0).max(20).default(3),
-  max_turns: z.number().int().min(1).max(500).default(40),
-  max_tokens: z.number().int().min(256).max(128_000).default(16_000),
-});
+const aiSchema = z
+  .strictObject({
+    provider: z.enum(PROVIDERS),
+    model: z.string().min(1).optional(),
+    api_key: z.string().optional(),
+    base_url: z.url().optional(),
+    /** Fix attempts after the first failure; never unlimited. */
+    max_retry: z.number().int().min(0).max(20).default(3),
+    max_turns: z.number().int().min(1).max(500).default(40),
+    max_tokens: z.number().int().min(256).max(128_000).default(16_000),
+  })
+  .superRefine((ai, ctx) => {
+    // Ollama has no default model: it serves whichever ones the user pulled.
+    if (ai.provider === 'ollama' && !ai.model) {
+      ctx.addIssue({ code: 'custom', path: ['model'], message: 'provider ollama needs a model, the name of one installed in Ollama' });
+    }
+  });
 
-const triggerSchema = z.strictObject({
-  event: z.enum(['issues.opened', 'issues.labeled', 'issue_comment.created']),
-  labels: z.array(z.string().min(1)).optional(),
-  keyword: z.string().min(1).optional(),
-});
+const triggerSchema = z
+  .strictObject({
+    event: z.enum(['issues.opened', 'issues.labeled', 'issue_comment.created']),
+    labels: z.array(z.string().min(1)).optional(),
+    keyword: z.string().min(1).optional(),
+  })
+  .superRefine((t, ctx) => {
+    // Without a keyword every comment, Rig's own progress comments included, would start a task.
+    if (t.event === 'issue_comment.created' && !t.keyword) {
+      ctx.addIssue({ code: 'custom', path: ['keyword'], message: 'event issue_comment.created needs a keyword, such as "[rig]"' });
+    }
+  });
 
 export const STEP_NAMES = ['code', 'deploy', 'test', 'report'] as const;
+
+const BRANCH_VARIABLE = '${ISSUE_NUMBER}';
+
+/** The subset of git-check-ref-format rules a template can break. */
+function branchProblem(template: string): string | undefined {
+  const others = (template.match(/\$\{[^}]*\}/g) ?? []).filter((ref) => ref !== BRANCH_VARIABLE);
+  if (others.length) {
+    return `${others[0]} cannot be used here: ${BRANCH_VARIABLE} is the only value known when the branch is created`;
+  }
+  const name = template.replaceAll(BRANCH_VARIABLE, '1');
+  const bad =
+    /[\s~^:?*[\\\x00-\x1f\x7f]/.test(name) ||
+    name.includes('..') ||
+    name.includes('@{') ||
+    name.includes('//') ||
+    /^[-/.]|[/.]$|\.lock$|\/\./.test(name);
+  return bad ? 'is not a valid git branch name' : undefined;
+}
 
 const workflowSchema = z.strictObject({
   trigger: z.array(triggerSchema).default([]),
   steps: z.array(z.enum(STEP_NAMES)).min(1).default(['code', 'deploy', 'test', 'report']),
-  approval: z.strictObject({ before_deploy: z.boolean().default(false) }).default({ before_deploy: false }),
+  approval: z.strictObject({ before_deploy: z.boolean().default(false) }).prefault({}),
   /** Branch per task; `${ISSUE_NUMBER}` is the only variable allowed here. */
-  branch: z.string().default('rig/issue-${ISSUE_NUMBER}'),
+  branch: z
+    .string()
+    .min(1)
+    .superRefine((b, ctx) => {
+      const problem = branchProblem(b);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, input: b });
+    })
+    .default('rig/issue-${ISSUE_NUMBER}'),
   draft_pr: z.boolean().default(true),
 });
+
+export const POLICY_RULES = ['max_file_changes', 'require_tests', 'blocked_paths', 'max_retries'] as const;
 
 const policySchema = z
   .strictObject({
     name: z.string().min(1),
-    rule: z.enum(['max_file_changes', 'require_tests', 'blocked_paths', 'max_retries']),
-    value: z.union([z.string(), z.number()]).transform(String).optional(),
+    rule: z.enum(POLICY_RULES),
+    value: z.union([z.string(), z.number()], { error: 'expected text or a number' }).transform(String).optional(),
     action: z.enum(['block', 'warn']).default('block'),
   })
   .superRefine((p, ctx) => {
-    if (p.rule !== 'require_tests' && (p.value === undefined || p.value === '')) {
+    if (p.rule !== 'require_tests' && (p.value === undefined || p.value.trim() === '')) {
       ctx.addIssue({ code: 'custom', path: ['value'], message: `rule ${p.rule} needs a value` });
+      return;
     }
-    if ((p.rule === 'max_file_changes' || p.rule === 'max_retries') && p.value !== undefined && !/^\d+$/.test(p.value)) {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: `rule ${p.rule} needs a whole number, got ${JSON.stringify(p.value)}` });
+    if ((p.rule === 'max_file_changes' || p.rule === 'max_retries') && !/^\d+$/.test(p.value!.trim())) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: `rule ${p.rule} needs a whole number` });
+    }
+    if (p.rule === 'blocked_paths' && !p.value!.split(',').some((s) => s.trim())) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: 'rule blocked_paths needs comma-separated patterns such as "*.env,secrets/"' });
     }
   });
 
 export const NOTIFY_EVENTS = ['deploy', 'test_fail', 'test_pass', 'pr_created', 'failed', 'awaiting_approval', 'all'] as const;
 
-const notifySchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('comment'), on: z.array(z.enum(NOTIFY_EVENTS)).default(['all']) }),
-  z.strictObject({ type: z.literal('slack'), webhook: z.string().url(), on: z.array(z.enum(NOTIFY_EVENTS)).default(['all']) }),
-  z.strictObject({ type: z.literal('discord'), webhook: z.string().url(), on: z.array(z.enum(NOTIFY_EVENTS)).default(['all']) }),
-]);
+const notifyOn = z.array(z.enum(NOTIFY_EVENTS)).min(1).default(['all']);
+
+const notifySchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ type: z.literal('comment'), on: notifyOn }),
+    z.strictObject({ type: z.literal('slack'), webhook: z.url(), on: notifyOn }),
+    z.strictObject({ type: z.literal('discord'), webhook: z.url(), on: notifyOn }),
+  ],
+  { error: (iss) => (iss.code === 'invalid_union' ? 'expected notify type comment, slack or discord' : undefined) },
+);
 
 const REPO_RE = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 
@@ -173,13 +285,13 @@ export const rigConfigSchema = z.strictObject({
       repo: z.string().regex(REPO_RE, 'expected "owner/name"'),
       base_branch: z.string().min(1).default('main'),
       token: z.string().optional(),
-      api_url: z.string().url().optional(),
+      api_url: z.url().optional(),
     })
     .optional(),
   ai: aiSchema.optional(),
   deploy: deploySchema.optional(),
-  test: z.array(testSchema).default([]),
-  workflow: workflowSchema.default(workflowSchema.parse({})),
+  test: testList,
+  workflow: workflowSchema.prefault({}),
   policies: z.array(policySchema).default([]),
   notify: z.array(notifySchema).default([]),
   projects: z.array(projectEntry).optional(),
