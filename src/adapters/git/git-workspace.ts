@@ -8,6 +8,9 @@ const RIG_IDENTITY = ['-c', 'user.name=Rig', '-c', 'user.email=rig@localhost'];
 /** Refuses branch names git would reject or that could be read as an option. */
 export async function assertSafeBranch(cwd: string, branch: string): Promise<void> {
   if (!branch || branch.startsWith('-')) throw new Error(`refusing branch name ${JSON.stringify(branch)}: it must not be empty or begin with "-"`);
+  // Git accepts quotes, `;` and `$` in ref names; Rig's branches never need them, and a name that
+  // later reaches a script must not carry shell syntax.
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(branch)) throw new Error(`refusing branch name ${JSON.stringify(branch)}: only letters, digits, ".", "_", "-" and "/" are allowed`);
   try {
     await git(cwd, ['check-ref-format', '--branch', branch]);
   } catch {
