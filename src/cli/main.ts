@@ -7,7 +7,7 @@ import { STEP_NAMES } from '../core/config/schema';
 import { TaskConflictError, TaskNotFoundError } from '../core/engine';
 import type { StepSelection, Task } from '../core/model';
 import { isTerminal } from '../core/phases';
-import { parseIssueUrl } from '../adapters/github/issue-url';
+import { parseIssueRef } from '../adapters/github/issue-url';
 import { openWorkspace, readConfigFile, type Workspace } from '../runtime/workspace';
 import { runDoctor } from '../runtime/doctor';
 import { explainTask } from '../runtime/explain';
@@ -43,8 +43,16 @@ function parseSteps(value: string, previous: StepSelection[] = []): StepSelectio
   return [...previous, ...(steps as StepSelection[])];
 }
 
-async function workspace(opts: { config?: string }): Promise<Workspace> {
-  return openWorkspace({ cwd: process.cwd(), configPath: opts.config, env: process.env });
+async function workspace(opts: { config?: string }, githubHost?: string): Promise<Workspace> {
+  return openWorkspace({ cwd: process.cwd(), configPath: opts.config, env: process.env, githubHost });
+}
+
+function issueRef(url: string) {
+  try {
+    return parseIssueRef(url);
+  } catch (err) {
+    throw new CliError((err as Error).message, EXIT.usage);
+  }
 }
 
 function configOption() {
@@ -68,8 +76,9 @@ export function buildProgram(): Command {
     .option('--no-wait', 'do not wait for approvals: leave the task awaiting approval and exit 3')
     .option('--json', 'print the final task as JSON')
     .action(act(async (url: string, opts: { config?: string; dryRun?: boolean; step?: StepSelection[]; wait: boolean; json?: boolean }) => {
-      const ref = parseIssueUrl(url);
-      const ws = await workspace(opts);
+      const ref = issueRef(url);
+      const ws = await workspace(opts, ref.host);
+      ws.requireConfig();
       if (opts.dryRun) {
         const report = await ws.dryRun(ref, opts.step);
         if (opts.json) printJson(report);
@@ -104,7 +113,7 @@ export function buildProgram(): Command {
     .option('--issue <number>', 'only tasks of this issue number', (v) => Number.parseInt(v, 10))
     .action(act(async (opts: { json?: boolean; issue?: number }) => {
       const ws = await workspace({});
-      const engine = await ws.stateOnlyEngine();
+      const engine = await ws.engine();
       await engine.expireOverdue();
       let tasks = await engine.list();
       if (opts.issue !== undefined) tasks = tasks.filter((t) => t.issue.number === opts.issue);
@@ -120,7 +129,7 @@ export function buildProgram(): Command {
     .option('-f, --follow', 'keep printing until the task ends')
     .option('--json', 'one JSON object per log line')
     .action(act(async (id: string, opts: { follow?: boolean; json?: boolean }) => {
-      const engine = await (await workspace({})).stateOnlyEngine();
+      const engine = await (await workspace({})).engine();
       let task = await engine.get(id);
       if (!opts.json) print(renderTaskDetail(task) + '\n\nLog:');
       let seq = 0;
@@ -143,7 +152,7 @@ export function buildProgram(): Command {
     .argument('[id]', 'only this task')
     .option('--json', 'machine-readable output, with each file path and its proposed content')
     .action(act(async (id: string | undefined, opts: { json?: boolean }) => {
-      const engine = await (await workspace({})).stateOnlyEngine();
+      const engine = await (await workspace({})).engine();
       const tasks = id ? [await engine.get(id)] : await engine.list();
       const pending = tasks.flatMap((t) => t.proposals.filter((p) => p.status === 'pending').map((p) => ({ t, p })));
       if (opts.json) printJson(pending.map(({ t, p }) => toProposalJson(t, p)));

@@ -5,7 +5,7 @@ import { assertTransition, canTransition, InvalidTransitionError } from '../../s
 describe('phase transitions', () => {
   it('walks the happy path of the pipeline', () => {
     const path = ['queued', 'planning', 'coding', 'committing', 'awaiting_approval', 'deploying', 'testing', 'reporting', 'completed'] as const;
-    for (let i = 1; i < path.length; i++) expect(canTransition(path[i - 1], path[i]), `${path[i - 1]} → ${path[i]}`).toBe(true);
+    for (let i = 1; i < path.length; i++) expect(canTransition(path[i - 1]!, path[i]!), `${path[i - 1]} → ${path[i]}`).toBe(true);
   });
 
   it('allows self-healing and the infra-proposal loop', () => {

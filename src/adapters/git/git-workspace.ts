@@ -112,6 +112,11 @@ export class GitCliWorkspace implements GitWorkspace {
     return git(dir, ['diff', '--no-color', '--no-ext-diff', `${base}...HEAD`]);
   }
 
+  /** Diff between two commits, for a task whose worktree is already gone. */
+  async diffBetween(from: string, to: string): Promise<string> {
+    return git(this.root, ['diff', '--no-color', '--no-ext-diff', from, to, '--']);
+  }
+
   async diffStat(dir: string, base: string): Promise<{ files: number; insertions: number; deletions: number }> {
     const out = await git(dir, ['diff', '--numstat', `${base}...HEAD`]);
     let insertions = 0;

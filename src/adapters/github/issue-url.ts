@@ -68,6 +68,9 @@ export function parseIssueRef(input: string, opts: { defaultHost?: string } = {}
   return { ...checkParts(owner, repo, number, fail), host, origin: `${url.protocol}//${host}` };
 }
 
+/** The same parser under the name the command line uses for its ISSUE_URL argument. */
+export const parseIssueUrl = parseIssueRef;
+
 function checkParts(owner: string, repo: string, number: string, fail: (why: string) => never): IssueRef {
   if (!isValidOwner(owner)) fail(`"${owner}" is not a valid GitHub owner name`);
   if (!isValidRepoName(repo)) fail(`"${repo}" is not a valid GitHub repository name`);

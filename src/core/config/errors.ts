@@ -8,7 +8,7 @@ export interface ConfigProblem {
 
 /** `rig.yaml:12:7 deploy.config.commands[0].timeout: expected …` */
 export function formatProblem(file: string, p: ConfigProblem): string {
-  const where = p.line === undefined ? file : `${file}:${p.line}${p.column === undefined ? '' : `:${p.column}`}`;
+  const where = p.line === undefined ? `${file}:` : `${file}:${p.line}${p.column === undefined ? '' : `:${p.column}`}`;
   return `${where} ${p.path ? `${p.path}: ` : ''}${p.message}`;
 }
 

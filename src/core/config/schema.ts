@@ -117,7 +117,8 @@ const deployTarget = z.discriminatedUnion(
   'method',
   [
     z.strictObject({ method: z.literal('custom'), config: customDeploy, ...deployCommon }),
-    z.strictObject({ method: z.literal('docker-compose'), config: composeDeploy, ...deployCommon }),
+    // Every compose setting has a default, so `method: docker-compose` alone is a complete deploy.
+    z.strictObject({ method: z.literal('docker-compose'), config: composeDeploy.prefault({}), ...deployCommon }),
   ],
   {
     error: (iss) =>

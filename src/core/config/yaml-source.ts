@@ -15,10 +15,14 @@ export interface SyntaxProblem {
   position?: Position;
 }
 
-/** `deploy.config.commands[0].timeout` */
+/** `deploy.config.commands[0].timeout`; a key that is not a plain word is quoted: `env["MY VAR"]`. */
 export function formatPath(path: readonly PathSegment[]): string {
   let out = '';
-  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg;
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += `[${JSON.stringify(seg)}]`;
+    else out += out ? `.${seg}` : seg;
+  }
   return out;
 }
 
@@ -117,10 +121,6 @@ export class YamlSource {
       }
     };
     walk(this.doc.contents, []);
-  }
-
-  offsetOfScalar(scalar: Scalar): number | undefined {
-    return scalar.range?.[0];
   }
 
   toJS(): unknown {

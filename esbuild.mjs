@@ -1,0 +1,22 @@
+// Bundles each entry point into one CommonJS file: the CLI, the demo and the benchmark now; the
+// extension joins them with `vscode` left external.
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  legalComments: 'none',
+  define: { __RIG_VERSION__: JSON.stringify(pkg.version) },
+  logLevel: 'warning',
+};
+
+await Promise.all([
+  build({ ...common, entryPoints: { cli: 'src/cli/index.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' } }),
+  build({ ...common, entryPoints: { demo: 'scripts/demo.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' } }),
+  build({ ...common, entryPoints: { bench: 'bench/engine-bench.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' } }),
+]);

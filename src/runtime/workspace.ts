@@ -1,0 +1,169 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { AnthropicAgent } from '../adapters/ai/anthropic-agent';
+import { TransportCommandRunner } from '../adapters/exec/command-runner';
+import { CommandDeployer } from '../adapters/deploy/command-deployer';
+import { GitCliWorkspace } from '../adapters/git/git-workspace';
+import { GitHubCodeHost } from '../adapters/github/github-code-host';
+import { chooseApiBaseUrl } from '../adapters/github/issue-url';
+import { createGitHubClient } from '../adapters/github/octokit-client';
+import { createNotifier } from '../adapters/notify/notifier';
+import { FileTaskStore } from '../adapters/store/file-task-store';
+import { CommandTestRunner } from '../adapters/test-runner/command-test-runner';
+import { loadConfig } from '../core/config/load';
+import { rigConfigSchema, type RigConfig } from '../core/config/schema';
+import { resolveEndpoints, type EditorSecrets, type Endpoints } from '../core/credentials';
+import { describeDryRun, type DryRunReport } from '../core/dry-run';
+import { Engine } from '../core/engine';
+import type { IssueRef, StepSelection } from '../core/model';
+import type { AiAgent, CodeHost, Notifier } from '../core/ports';
+import { createRedactor, type Redactor } from '../core/redact';
+import { VERSION } from '../version';
+import { WorktreeInfraFs } from './worktree-infra-fs';
+
+export interface WorkspaceOptions {
+  cwd: string;
+  /** rig.yaml path; default rig.yaml at the repository root. */
+  configPath?: string;
+  env: Record<string, string | undefined>;
+  /** Credentials from the editor (GitHub session, SecretStorage), ahead of rig.yaml and the environment. */
+  secrets?: EditorSecrets;
+  /** Where GitHub's web host is when no issue URL says it (GitHub Enterprise). */
+  githubHost?: string;
+}
+
+export async function readConfigFile(file: string, env: Record<string, string | undefined>) {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`no ${path.basename(file)} at ${file}; create one with: rig init`);
+    throw err;
+  }
+  return loadConfig(text, { env, file: path.basename(file) });
+}
+
+/**
+ * Everything one repository needs to run tasks, wired from its rig.yaml and the environment. The
+ * CLI, the server and the extension all start here, so they find credentials the same way.
+ */
+export class Workspace {
+  private engineInstance: Engine | undefined;
+
+  private constructor(
+    readonly git: GitCliWorkspace,
+    readonly store: FileTaskStore,
+    readonly configFile: string,
+    readonly config: RigConfig | null,
+    readonly endpoints: Endpoints,
+    readonly redact: Redactor,
+    private readonly options: WorkspaceOptions,
+  ) {}
+
+  static async open(options: WorkspaceOptions): Promise<Workspace> {
+    const git = await GitCliWorkspace.open(options.cwd);
+    const configFile = path.resolve(options.cwd, options.configPath ?? path.join(git.root, 'rig.yaml'));
+    const hasConfig = await fs.access(configFile).then(
+      () => true,
+      () => false,
+    );
+    if (options.configPath && !hasConfig) throw new Error(`config file ${options.configPath} not found`);
+    const config = hasConfig ? (await readConfigFile(configFile, options.env)).config : null;
+    const endpoints = resolveEndpoints(config ?? rigConfigSchema.parse({}), options.env, options.secrets);
+    const redact = createRedactor([endpoints.github.token, endpoints.ai.apiKey, ...secretsInConfig(config)]);
+    return new Workspace(git, new FileTaskStore(git.stateDir), configFile, config, endpoints, redact, options);
+  }
+
+  get root(): string {
+    return this.git.root;
+  }
+
+  requireConfig(): RigConfig {
+    if (!this.config) throw new Error(`no rig.yaml at ${this.configFile}; create one with: rig init`);
+    return this.config;
+  }
+
+  /** The engine for this repository; without rig.yaml it can still list, follow and cancel tasks. */
+  engine(): Engine {
+    if (!this.engineInstance) {
+      const config = this.config ?? rigConfigSchema.parse({});
+      const runner = new TransportCommandRunner();
+      const codeHost = this.codeHost();
+      this.engineInstance = new Engine(config, {
+        store: this.store,
+        git: this.git,
+        codeHost,
+        ai: () => this.aiAgent(),
+        runner,
+        deployer: new CommandDeployer(runner),
+        tests: new CommandTestRunner(runner),
+        notifier: this.notifier(config, codeHost),
+        redact: this.redact,
+        fs: new WorktreeInfraFs(),
+      });
+    }
+    return this.engineInstance;
+  }
+
+  codeHost(host?: string): CodeHost {
+    const gh = this.endpoints.github;
+    const baseUrl = chooseApiBaseUrl({ configured: gh.apiUrl, host: host ?? this.options.githubHost ?? 'github.com' });
+    return new GitHubCodeHost(createGitHubClient({ token: gh.token, baseUrl, userAgent: `rig/${VERSION}` }));
+  }
+
+  aiAgent(): AiAgent {
+    const ai = this.endpoints.ai;
+    const config = this.requireConfig().ai;
+    if (!config) throw new Error('rig.yaml has no ai: section; add one (provider, model, api_key) — see rig init');
+    if (ai.provider !== 'anthropic') {
+      throw new Error(`ai.provider "${ai.provider}" is not available in this version of Rig; use provider: anthropic`);
+    }
+    if (!ai.apiKey) throw new Error('no Anthropic API key: set ANTHROPIC_API_KEY or ai.api_key in rig.yaml');
+    return new AnthropicAgent({
+      apiKey: ai.apiKey,
+      baseURL: ai.baseUrl,
+      model: config.model ?? 'claude-opus-4-6',
+      maxTokens: config.max_tokens,
+      maxTurns: config.max_turns,
+    });
+  }
+
+  private notifier(config: RigConfig, codeHost: CodeHost): Notifier {
+    return createNotifier(config.notify, codeHost, (level, message) => void this.log(level, message));
+  }
+
+  private async log(level: string, message: string): Promise<void> {
+    if (level === 'error' || level === 'warn') process.stderr.write(`${level}: ${this.redact(message)}\n`);
+  }
+
+  /** What `rig exec` would do: reads the issue and asks the AI for a plan, writes nothing. */
+  async dryRun(ref: IssueRef & { host?: string }, steps?: StepSelection[]): Promise<DryRunReport> {
+    const config = this.requireConfig();
+    const issue = await this.codeHost(ref.host).getIssue(ref);
+    const chosen = steps ?? [...config.workflow.steps];
+    let plan = null;
+    let planError: string | undefined;
+    if (chosen.includes('code')) {
+      try {
+        const files = await this.git.listFiles(this.root);
+        plan = await this.aiAgent().plan(
+          { issue, repoMap: files.slice(0, 400).join('\n') },
+          { worktree: this.root, signal: new AbortController().signal, onUsage: () => {}, log: () => {} },
+        );
+      } catch (err) {
+        planError = err instanceof Error ? err.message : String(err);
+      }
+    }
+    return describeDryRun(config, issue, chosen, plan, planError);
+  }
+}
+
+export const openWorkspace = (options: WorkspaceOptions) => Workspace.open(options);
+
+function secretsInConfig(config: RigConfig | null): string[] {
+  if (!config) return [];
+  const out: string[] = [];
+  if (config.server?.secret) out.push(config.server.secret);
+  for (const n of config.notify) if (n.type !== 'comment') out.push(n.webhook);
+  return out;
+}
