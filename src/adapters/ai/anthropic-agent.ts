@@ -322,17 +322,16 @@ export class AnthropicAgent implements AiAgent {
     if (err instanceof AiError) return err;
     const r = this.redact;
     if (err instanceof APIError && err.status !== undefined) {
-      const what = `${err.status} ${err.type ?? 'error'}${err.apiMessage ? `: ${err.apiMessage}` : ''}${requestIdNote(err.requestID)}`;
-      const retried = `after ${this.maxRetries} ${this.maxRetries === 1 ? 'retry' : 'retries'}`;
-      if (err.status === 401) {
-        return new AiError(r(`Anthropic rejected the API key (401 ${err.type ?? 'authentication_error'}); check the configured key. Not retried.${requestIdNote(err.requestID)}`), 'auth');
-      }
-      if (err.status === 403) return new AiError(r(`Anthropic refused the request (${what}); the API key may not have access to ${this.options.model}`), 'auth');
-      if (err.status === 402) return new AiError(r(`Anthropic refused the request for billing reasons (${what})`), 'auth');
-      if (err.status === 429) return new AiError(r(`Anthropic kept rate-limiting the request (${what}) ${retried}`), 'unavailable');
-      if (err.status >= 500) return new AiError(r(`Anthropic is unavailable (${what}) ${retried}`), 'unavailable');
-      if (err.status === 408 || err.status === 409) return new AiError(r(`Anthropic did not complete the request (${what}) ${retried}`), 'unavailable');
-      return new AiError(r(`Anthropic rejected the request (${what})`), 'bad_request');
+      const what = `${err.status} ${err.type ?? 'error'}${err.apiMessage ? `: ${err.apiMessage}` : ''}`;
+      const retried = ` after ${this.maxRetries} ${this.maxRetries === 1 ? 'retry' : 'retries'}`;
+      const id = requestIdNote(err.requestID);
+      const fail = (kind: AiError['kind'], text: string) => new AiError(r(text + id), kind);
+      if (err.status === 401) return fail('auth', `Anthropic rejected the API key (401 ${err.type ?? 'authentication_error'}); check the configured key. Not retried`);
+      if (err.status === 403) return fail('auth', `Anthropic refused the request (${what}); the API key may not have access to ${this.options.model}`);
+      if (err.status === 402) return fail('auth', `Anthropic refused the request for billing reasons (${what})`);
+      if (err.status === 429) return fail('unavailable', `Anthropic kept rate-limiting the request (${what})${retried}`);
+      if (err.status >= 500 || err.status === 408 || err.status === 409) return fail('unavailable', `Anthropic is unavailable (${what})${retried}`);
+      return fail('bad_request', `Anthropic rejected the request (${what})`);
     }
     if (err instanceof APIConnectionTimeoutError) {
       return new AiError(`no answer from the Anthropic API within ${this.timeoutMs} ms, after ${this.maxRetries} retries`, 'unavailable');

@@ -229,6 +229,11 @@ export class WorktreeFiles {
     return { absolute, relative: relative || '.', exists };
   }
 
+  /** Raw text of a file under the same confinement as the tool (for proposals of infrastructure files). */
+  async readFile(relPath: string): Promise<string> {
+    return this.readText(await this.existingFile(relPath));
+  }
+
   private async existingFile(relPath: string): Promise<ResolvedPath> {
     const target = await this.resolve(relPath);
     if (!target.exists) throw new EditRefusal(`${target.relative} does not exist. Use create to make a new file.`);
