@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     // Integration tests spawn git, shells and servers: generous but finite.
     testTimeout: 60_000,
     hookTimeout: 60_000,

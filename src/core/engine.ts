@@ -100,7 +100,7 @@ export class Engine {
       }
       throw new TaskConflictError(`issue #${ref.number} is already being run as task ${latest.id} (${latest.status}) by another process`);
     }
-    if (latest?.status === 'interrupted') return this.resume(latest.id, opts);
+    if (latest && (latest.status === 'interrupted' || (latest.status === 'failed' && latest.resumeFrom))) return this.resume(latest.id, opts);
 
     const issue = await this.runDeps.codeHost.getIssue(ref);
     const now = this.runDeps.now();
@@ -131,7 +131,7 @@ export class Engine {
       await this.store.release(task.id);
       throw new TaskConflictError(`task ${task.id} is ${task.status}; only interrupted, failed, cancelled or timed-out tasks can be carried on`);
     }
-    const entry = (task.status === 'interrupted' && task.resumeFrom && ENTRY_FOR_RESUME[task.resumeFrom]) || this.firstPhase(task);
+    const entry = (task.resumeFrom && ENTRY_FOR_RESUME[task.resumeFrom]) || this.firstPhase(task);
     await this.store.clearCancel(task.id);
     task.status = 'queued';
     task.resumes += 1;

@@ -131,7 +131,10 @@ export class TaskRun {
     await this.log('error', message);
     const attempt = this.openAttempt();
     if (attempt) this.endAttempt(attempt, 'aborted', message);
-    await this.finish('failed', message);
+    // An error (GitHub down, push refused, AI unavailable) is not a verdict on the code: running
+    // the issue again carries the task on from the phase that broke, on the same branch and PR.
+    const resumable = !(attempt?.outcome === 'policy_blocked');
+    await this.finish('failed', message, resumable ? this.task.status : undefined);
   }
 
   // ------------------------------------------------------------------ phases
@@ -426,14 +429,14 @@ export class TaskRun {
 
   // ------------------------------------------------------------------ endings
 
-  private async finish(status: 'completed' | 'failed' | 'cancelled' | 'timed_out', reason?: string): Promise<Next> {
+  private async finish(status: 'completed' | 'failed' | 'cancelled' | 'timed_out', reason?: string, resumeFrom?: Phase): Promise<Next> {
     if (isTerminal(this.task.status)) return status;
     if (status === 'completed') await this.enter('completed');
     else this.transition(status);
     this.closeRunningStep(status === 'completed' ? 'success' : 'failed', reason);
     this.task.statusReason = reason ? this.deps.redact(reason) : undefined;
     this.task.finishedAt = this.iso();
-    this.task.resumeFrom = undefined;
+    this.task.resumeFrom = resumeFrom;
     await this.save();
     await this.log(status === 'completed' ? 'info' : 'error', `task ${status}${reason ? `: ${reason.split('\n')[0]}` : ''}`);
     if (status === 'failed' || status === 'timed_out') {

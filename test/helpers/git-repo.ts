@@ -14,7 +14,7 @@ export interface SampleRepo {
 }
 
 /** A real repository with a bare `origin`, its `main` holding `files`. */
-export function createSampleRepo(files: Record<string, string>, opts: { branch?: string } = {}): SampleRepo {
+export function createSampleRepo(files: Record<string, string>, opts: { branch?: string; executable?: string[] } = {}): SampleRepo {
   const branch = opts.branch ?? 'main';
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rig-repo-'));
   const origin = path.join(dir, 'origin.git');
@@ -28,7 +28,7 @@ export function createSampleRepo(files: Record<string, string>, opts: { branch?:
   run(work, ['config', 'user.email', 'user@example.com']);
   for (const [rel, content] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(work, rel)), { recursive: true });
-    writeFileSync(path.join(work, rel), content);
+    writeFileSync(path.join(work, rel), content, { mode: opts.executable?.includes(rel) ? 0o755 : 0o644 });
   }
   run(work, ['add', '--all']);
   run(work, ['commit', '--quiet', '-m', 'initial']);

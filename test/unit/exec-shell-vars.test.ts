@@ -50,8 +50,9 @@ afterEach(() => {
 
 /** Runs a rig.yaml command the way the runners do: rewritten, values in the environment only. */
 function bash(command: string, title: string): string {
-  const result = spawnSync('bash', ['-c', rewriteCommand(command)], {
+  const result = spawnSync('bash', ['--noprofile', '--norc', '-c', rewriteCommand(command)], {
     cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: { PATH: process.env.PATH, ...runtimeEnv(vars(title)) },
     encoding: 'utf8',
   });
@@ -153,7 +154,7 @@ describe('runtimeEnv', () => {
 describe('shellQuote', () => {
   it('round-trips any value through a shell', () => {
     for (const value of [...HOSTILE, '', "'", "''", '\n']) {
-      const out = spawnSync('bash', ['-c', `printf '%s' ${shellQuote(value)}`], { cwd: dir, encoding: 'utf8' });
+      const out = spawnSync('bash', ['--noprofile', '--norc', '-c', `printf '%s' ${shellQuote(value)}`], { cwd: dir, encoding: 'utf8' });
       expect(out.stdout).toBe(value);
       expect(readdirSync(dir)).toEqual([]);
     }

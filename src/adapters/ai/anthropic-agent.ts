@@ -234,7 +234,7 @@ export class AnthropicAgent implements AiAgent {
       try {
         message = await this.call(purpose, body(true), ctx);
       } catch (err) {
-        if (!(err instanceof AiError && err.kind === 'bad_request' && /tool_choice/i.test(err.message))) throw err;
+        if (!(err instanceof AiError && err.kind === 'bad_request' && /tool_choice|forced tool/i.test(err.message))) throw err;
         this.forcedToolChoiceRejected = true;
         ctx.log('info', `${this.options.model} does not accept a forced tool_choice; asking for ${spec.name} with tool_choice auto`);
       }
@@ -253,7 +253,7 @@ export class AnthropicAgent implements AiAgent {
 
   /** System prompt and issue first and identical on every call of a task: the cached prefix. */
   private request(issue: Issue, text: string, extra: Partial<RequestBody> = {}): RequestBody {
-    const prefix: TextBlockParam = { type: 'text', text: issueText(issue), cache_control: { type: 'ephemeral' } };
+    const prefix: TextBlockParam = { type: 'text', text: this.redact(issueText(issue)), cache_control: { type: 'ephemeral' } };
     return {
       model: this.options.model,
       max_tokens: this.options.maxTokens,

@@ -51,7 +51,9 @@ export class WorktreeFiles {
 
   /** `worktree` must be an existing directory; it is resolved once so symlinked temp dirs compare correctly. */
   static async open(worktree: string): Promise<WorktreeFiles> {
-    const root = await fs.realpath(worktree);
+    const root = await fs.realpath(worktree).catch((err: NodeJS.ErrnoException) => {
+      throw new Error(`worktree ${worktree} cannot be opened (${err.code ?? err.message})`);
+    });
     if (!(await fs.stat(root)).isDirectory()) throw new Error(`worktree ${worktree} is not a directory`);
     return new WorktreeFiles(root);
   }

@@ -83,8 +83,9 @@ export class LocalCommandRunner implements CommandRunner {
     const bash = findExecutable('bash', base.PATH) ?? '/bin/bash';
     const result = await runProcessTree({
       file: bash,
-      // "rig" is $0 for the script, so its error messages say where they come from.
-      args: ['-c', script, 'rig'],
+      // No rc files: Debian's bash reads ~/.bashrc for `bash -c` when SSH_CLIENT is set, and a
+      // command must behave the same whoever starts Rig. "rig" is $0, so errors say where they are from.
+      args: ['--noprofile', '--norc', '-c', script, 'rig'],
       cwd,
       env,
       timeoutMs: command.timeout,

@@ -87,8 +87,8 @@ interface PendingHeredoc {
 }
 
 const OWN_REF = /^\$\{([A-Z_]+)\}/;
-// `${` followed by one of our names and then anything but `}`: a shell expansion form of it.
-const OWN_EXPANSION = /^\$\{[#!]?([A-Z_]+)(?=[^A-Z_0-9}])/;
+// Any other `${…}` whose name is one of ours (`${#NAME}`, `${NAME:-x}`): a shell expansion form.
+const OWN_EXPANSION = /^\$\{[#!]?([A-Za-z_][A-Za-z0-9_]*)/;
 const PARAM_HEAD = /^\$\{[#!]?(?:[A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*#?$!-])/;
 const SPECIAL_PARAM = /[$#?!@*0-9-]/;
 const WORD_BREAK = /[\s;&|()<>`]/;
@@ -228,7 +228,10 @@ function scan(text: string, stack: Ctx[]): string {
           copy();
           for (const heredoc of pending.splice(0)) {
             const body = readHeredocBody(text, i, heredoc);
-            out.push(heredoc.quoted ? rewriteLiteral(body.body) : scan(body.body, [{ kind: 'heredoc' }]), body.terminator);
+            // A quoted delimiter makes the body literal text, which matters only when a shell
+            // reads it (`bash <<'EOF'`): so it is rewritten as the command text it then is.
+            const inner: Ctx = heredoc.quoted ? { kind: 'cmd', close: null, parens: 0 } : { kind: 'heredoc' };
+            out.push(scan(body.body, [inner]), body.terminator);
             i = body.end;
           }
         } else copy();
@@ -275,14 +278,6 @@ function reference(name: VarName, ctx: Ctx, stack: Ctx[]): string {
     case 'arith':
       return ref;
   }
-}
-
-/**
- * A here-document with a quoted delimiter is literal text, often a script for another shell:
- * `${RIG_X}` there is still only a reference, expanded (not parsed) by whoever reads it.
- */
-function rewriteLiteral(body: string): string {
-  return body.replace(/\$\{([A-Z_]+)\}/g, (whole, name: string) => (isVarName(name) ? `\${${envName(name)}}` : whole));
 }
 
 function readHeredocHeader(text: string, start: number): { heredoc: PendingHeredoc; length: number } {

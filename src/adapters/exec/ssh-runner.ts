@@ -122,7 +122,7 @@ export function remoteScript(command: CommandConfig, ctx: RunContext, remoteTime
   }
   lines.push(
     '  exec 3<&0',
-    `  timeout --kill-after=${seconds(killAfterMs)} ${seconds(remoteTimeoutMs)} bash -c ${shellQuote(rewriteCommand(command.run))} rig </dev/null &`,
+    `  timeout --kill-after=${seconds(killAfterMs)} ${seconds(remoteTimeoutMs)} bash --noprofile --norc -c ${shellQuote(rewriteCommand(command.run))} rig </dev/null &`,
     '  rig_cmd=$!',
     '  ( while IFS= read -r _; do :; done; kill -TERM "$rig_cmd" ) <&3 >/dev/null 2>&1 &',
     '  rig_watch=$!',

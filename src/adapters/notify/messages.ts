@@ -47,7 +47,8 @@ export function slackPayload(event: NotifyEventName, task: Task, message: string
   return { text: `${head}\n${clip(slackEscape(message.trim()), Math.max(0, room))}${pr}` };
 }
 
-const discordEscape = (text: string) => text.replace(/([\\*_~`|>[\]()#-])/g, '\\$1');
+// The title sits mid-line, so only inline markup (emphasis, code, spoilers, masked links) matters.
+const discordEscape = (text: string) => text.replace(/([\\*_~`|[\]()])/g, '\\$1');
 
 /** Discord webhook payload; mentions are switched off so no text can ping @everyone. */
 export function discordPayload(
