@@ -65,7 +65,7 @@ source:
 
 ai:
   provider: anthropic
-  model: claude-sonnet-4-5
+  model: claude-sonnet-5
   max_retry: 3
 
 deploy:

@@ -16,6 +16,8 @@ export const DEFAULT_MAX_OUTPUT_CHARS = 256 * 1024;
 const POST_EXIT_DRAIN_MS = 1_000;
 /** A line longer than this is passed on in pieces rather than buffered without bound. */
 const MAX_LINE_CHARS = 16 * 1024;
+/** setTimeout fires at once for anything longer (about 24.8 days); rig.yaml allows "30d". */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface ProcessSpec {
   /** Absolute path of the executable; see findExecutable. */
@@ -134,7 +136,7 @@ export function runProcessTree(spec: ProcessSpec): Promise<ProcessResult> {
     };
 
     const onAbort = () => stop('abort');
-    const timeout = later(spec.timeoutMs, () => stop('timeout'));
+    const timeout = later(Math.min(spec.timeoutMs, MAX_TIMER_MS), () => stop('timeout'));
 
     const finish = (error?: Error) => {
       if (settled) return;
