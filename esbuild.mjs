@@ -18,4 +18,5 @@ const common = {
 await Promise.all([
   build({ ...common, entryPoints: { cli: 'src/cli/index.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' } }),
   build({ ...common, entryPoints: { demo: 'scripts/demo.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' } }),
+  build({ ...common, entryPoints: { bench: 'bench/engine-bench.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' } }),
 ]);

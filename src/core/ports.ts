@@ -1,5 +1,5 @@
 // The engine's only ways of touching the world. Adapters in src/adapters implement them; tests and
-// the demo swap them. Nothing here knows about VS Code, process.env or child processes.
+// the demo swap them. Nothing here knows about VS Code, environment variables or child processes.
 import type { CommandConfig, DeployConfig, TestConfig } from './config/schema';
 import type {
   Attempt,

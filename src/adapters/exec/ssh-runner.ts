@@ -170,7 +170,8 @@ export class SshCommandRunner implements CommandRunner {
     const result = await runProcessTree({
       file: ssh,
       args,
-      cwd: os.homedir(),
+      // Paths are absolute by now; '/' always exists, a home directory may not.
+      cwd: '/',
       env,
       timeoutMs: command.timeout,
       signal: ctx.signal,

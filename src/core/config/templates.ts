@@ -27,7 +27,7 @@ source:
 
 ai:
   provider: anthropic             # anthropic | openai | ollama | claude-code
-  # model: claude-sonnet-4-5      # optional for anthropic and openai; required for ollama
+  # model: claude-opus-4-6        # optional for anthropic and openai; required for ollama
   api_key: \${ANTHROPIC_API_KEY}   # use \${OPENAI_API_KEY} with openai; ollama needs none
   max_retry: 3                    # fix attempts after the first failed test run (0-20)
 `;
