@@ -45,6 +45,7 @@ const instantAi: AiAgent = {
   fix: async () => ({ filesChanged: [], summary: 'nothing' }),
   proposeInfraFix: async () => ({ summary: '', reason: '', files: [] }),
   explain: async () => '',
+  review: async () => ({ verdict: 'approve', summary: 'ok', comments: [] }),
 };
 
 class MemoryCodeHost implements CodeHost {

@@ -82,6 +82,21 @@ export interface ExplainInput {
   diff: string;
 }
 
+export interface ReviewInput {
+  issue: Issue;
+  plan: Plan;
+  /** The diff about to be committed, against the base. */
+  diff: string;
+  changedFiles: string[];
+}
+
+export interface ReviewVerdict {
+  verdict: 'approve' | 'request_changes';
+  summary: string;
+  /** What must change before the commit; the coder receives these as its next instructions. */
+  comments: Array<{ path?: string; message: string }>;
+}
+
 export interface AiAgent {
   readonly description: string;
   plan(input: PlanInput, ctx: AiContext): Promise<Plan>;
@@ -89,6 +104,8 @@ export interface AiAgent {
   fix(input: FixInput, ctx: AiContext): Promise<CodeResult>;
   proposeInfraFix(input: ProposalInput, ctx: AiContext): Promise<ProposalDraft>;
   explain(input: ExplainInput, ctx: AiContext): Promise<string>;
+  /** The optional reviewer step (ai.review): the AI reads the diff before commit. */
+  review(input: ReviewInput, ctx: AiContext): Promise<ReviewVerdict>;
 }
 
 /** An AI failure that must stop the task rather than be retried (truncated reply, bad key, budget). */

@@ -141,6 +141,7 @@ export class TaskRun {
 
   private async planning(): Promise<Next> {
     await this.enter('planning');
+    await this.upsertProgressComment(`Rig is working on this issue (task \`${this.task.id}\`, branch \`${this.task.branch}\`). This comment is updated when it finishes.`);
     const files = await this.deps.git.listFiles(this.worktree);
     const repoMap = files.slice(0, 400).join('\n') + (files.length > 400 ? `\n… ${files.length - 400} more files` : '');
     const plan = await this.deps.ai().plan({ issue: this.task.issue, repoMap }, this.aiContext());
@@ -237,6 +238,8 @@ export class TaskRun {
 
   private async deploying(): Promise<Next> {
     await this.enter('deploying');
+    // With before_deploy, an approval covers one deploy: the next attempt asks again.
+    this.gateApproved = false;
     const deploy = this.config.deploy!;
     const attempt = this.ensureAttempt();
     const outcome = await this.deps.deployer.deploy(deploy, this.runContext());
