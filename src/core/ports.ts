@@ -119,6 +119,29 @@ export class AiError extends Error {
   }
 }
 
+// ---------------------------------------------------------------- repository context
+
+export interface RankedFile {
+  path: string;
+  /** Relevance to the issue; higher is more relevant. */
+  score: number;
+  /** Why it ranked: matched words, identifiers, paths. */
+  reasons: string[];
+}
+
+/** What the planner is given first: a map of the repository cut to a token budget. */
+export interface RepoContext {
+  map: string;
+  ranked: RankedFile[];
+  /** Estimated tokens of `map`. */
+  tokens: number;
+  totalFiles: number;
+}
+
+export interface RepoMapper {
+  build(worktree: string, issue: Issue, opts: { budgetTokens: number; signal?: AbortSignal }): Promise<RepoContext>;
+}
+
 // ---------------------------------------------------------------- GitHub (the code host)
 
 export interface PullRequestDraft {
