@@ -10,8 +10,8 @@ export function elapsed(task: Task, now = Date.now()): string {
 
 export function renderStatusTable(tasks: Task[]): string {
   if (tasks.length === 0) return 'No tasks in this repository yet. Start one with: rig exec <issue-url>';
-  const rows = tasks.map((t) => [t.id, t.status, `#${t.issue.number}`, String(t.attempts.length), elapsed(t), t.pr?.url ?? '', truncate(t.issue.title, 40)]);
-  const head = ['ID', 'STATUS', 'ISSUE', 'TRIES', 'TIME', 'PR', 'TITLE'];
+  const rows = tasks.map((t) => [t.id, t.status, `#${t.issue.number}`, String(t.attempts.length), elapsed(t), `$${t.usage.costUsd.toFixed(2)}`, t.pr?.url ?? '', truncate(t.issue.title, 40)]);
+  const head = ['ID', 'STATUS', 'ISSUE', 'TRIES', 'TIME', 'COST', 'PR', 'TITLE'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   const reasons = tasks.filter((t) => t.statusReason && t.status !== 'completed').map((t) => `  ${t.id}: ${t.statusReason!.split('\n')[0]}`);
@@ -32,6 +32,7 @@ export function toStatusJson(task: Task) {
     attempt_outcomes: task.attempts.map((a) => a.outcome ?? null),
     pr: task.pr ?? null,
     usage: task.usage,
+    ai_calls: task.aiCalls ?? [],
   };
 }
 
@@ -57,6 +58,12 @@ export function renderTaskDetail(task: Task): string {
   if (task.pr) out.push(`PR      ${task.pr.url}`);
   const u = task.usage;
   out.push(`AI      ${u.calls} calls, ${u.inputTokens} in / ${u.outputTokens} out tokens, cache ${u.cacheReadTokens} read / ${u.cacheWriteTokens} written, $${u.costUsd.toFixed(4)}`);
+  if (task.aiCalls?.length) {
+    out.push('', 'AI calls:');
+    for (const c of task.aiCalls) {
+      out.push(`  ${c.at.slice(11, 19)} ${c.purpose.padEnd(8)} ${c.model.padEnd(22)} in ${String(c.inputTokens).padStart(7)}  out ${String(c.outputTokens).padStart(6)}  cache r/w ${c.cacheReadTokens}/${c.cacheWriteTokens}  $${c.costUsd.toFixed(4)}`);
+    }
+  }
   out.push('', 'Pipeline:');
   for (const s of task.pipeline) {
     const ms = s.endedAt ? Date.parse(s.endedAt) - Date.parse(s.startedAt) : undefined;

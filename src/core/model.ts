@@ -92,6 +92,9 @@ export interface Attempt {
   endedAt?: string;
   filesChanged: string[];
   commit?: string;
+  /** Fingerprints of the attempt's diff and failure, to notice a fix loop going round. */
+  diffHash?: string;
+  failureHash?: string;
   deploy?: DeployOutcome;
   tests?: TestOutcome[];
   outcome?: AttemptOutcome;
@@ -122,6 +125,18 @@ export interface Proposal {
 
 export interface Usage {
   calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  costUsd: number;
+}
+
+/** One model call as billed: kept with the task so costs can be audited call by call. */
+export interface AiCallRecord {
+  at: string;
+  purpose: 'plan' | 'code' | 'fix' | 'proposal' | 'explain' | 'review';
+  model: string;
   inputTokens: number;
   outputTokens: number;
   cacheReadTokens: number;
@@ -172,6 +187,10 @@ export interface Task {
   pr?: PullRequest;
   progressCommentId?: number;
   usage: Usage;
+  /** Every model call of the task, in order. */
+  aiCalls?: AiCallRecord[];
+  /** Time spent running, approvals excluded: what ai.budget.max_wall_time limits. */
+  activeMs?: number;
   steps: StepSelection[];
   /** Phase to continue from when a task is resumed after an approval or an interruption. */
   resumeFrom?: Phase;

@@ -8,7 +8,7 @@ const TRANSITIONS: Record<Phase, readonly Phase[]> = {
   // A new task starts at planning, or at the first selected step; a resumed one where it stopped.
   queued: ['planning', 'coding', 'committing', 'awaiting_approval', 'deploying', 'testing', 'reporting', 'rollback'],
   planning: ['coding'],
-  coding: ['committing', 'reporting'],
+  coding: ['committing', 'reporting', 'rollback'],
   committing: ['awaiting_approval', 'deploying', 'testing', 'reporting', 'completed'],
   awaiting_approval: ['committing', 'deploying'],
   deploying: ['testing', 'awaiting_approval', 'reporting', 'rollback', 'completed'],

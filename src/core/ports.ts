@@ -184,6 +184,8 @@ export interface GitWorkspace {
   push(worktree: string, branch: string, expected: string | null): Promise<void>;
   changedFiles(worktree: string, base: string): Promise<string[]>;
   diff(worktree: string, base: string): Promise<string>;
+  /** Diff of the worktree as it stands (uncommitted and untracked files included) against `base`. */
+  diffWorking(worktree: string, base: string): Promise<string>;
   diffStat(worktree: string, base: string): Promise<{ files: number; insertions: number; deletions: number }>;
   listFiles(worktree: string): Promise<string[]>;
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { RigConfig } from './config/schema';
+import { budgetBreach, fingerprint } from './budget';
 import { describeDeployFailure, describeTestFailures, summariseAttempts, trimOutput } from './failure-text';
 import { matchesAny } from './globs';
 import type { Attempt, LogLevel, Phase, Proposal, StepStatus, Task } from './model';
@@ -55,6 +56,10 @@ type Next = Phase | 'paused';
 export class TaskRun {
   private readonly abort = new AbortController();
   private gateApproved = false;
+  /** Set when a limit (budget, wall time) stops the task, so the abort is not read as a cancel. */
+  private limitStop: { status: 'failed' | 'timed_out'; message: string } | undefined;
+  private wallTimer: NodeJS.Timeout | undefined;
+  private segmentStart: number | undefined;
 
   constructor(
     private task: Task,
@@ -74,6 +79,7 @@ export class TaskRun {
   /** Drives the task from `entry`; with a decision, first applies it to the pending proposal. */
   async run(entry: Next, decision?: Decision): Promise<Task> {
     const watcher = setInterval(() => void this.watchCancel(), this.deps.pollMs);
+    this.startWallClock();
     try {
       await this.watchCancel();
       await this.prepareWorktree();
@@ -86,9 +92,34 @@ export class TaskRun {
       await this.handleError(err);
     } finally {
       clearInterval(watcher);
+      this.stopWallClock();
     }
+    await this.save();
     if (isTerminal(this.task.status)) await this.cleanup();
     return this.task;
+  }
+
+  private get budget() {
+    return this.config.ai?.budget ?? { max_calls: 200, max_input_tokens: 5_000_000, max_output_tokens: 500_000, max_cost_usd: 20, max_wall_time: 3_600_000 };
+  }
+
+  /** Wall time counts while the task runs, not while it waits for a human. */
+  private startWallClock(): void {
+    const remaining = this.budget.max_wall_time - (this.task.activeMs ?? 0);
+    this.segmentStart = Date.now();
+    this.wallTimer = setTimeout(() => this.stopForLimit('timed_out', `ai.budget.max_wall_time of ${Math.round(this.budget.max_wall_time / 1000)}s reached`), Math.max(0, remaining));
+  }
+
+  private stopWallClock(): void {
+    clearTimeout(this.wallTimer);
+    if (this.segmentStart !== undefined) this.task.activeMs = (this.task.activeMs ?? 0) + (Date.now() - this.segmentStart);
+    this.segmentStart = undefined;
+  }
+
+  private stopForLimit(status: 'failed' | 'timed_out', message: string): void {
+    if (this.limitStop) return;
+    this.limitStop = { status, message };
+    this.abort.abort();
   }
 
   private runPhase(phase: Phase): Promise<Next> {
@@ -118,6 +149,13 @@ export class TaskRun {
 
   private async handleError(err: unknown): Promise<void> {
     if (isTerminal(this.task.status)) return;
+    if (this.limitStop) {
+      this.closeRunningStep('failed', this.limitStop.message);
+      const attempt = this.openAttempt();
+      if (attempt) this.endAttempt(attempt, 'aborted', this.limitStop.message);
+      await this.finish(this.limitStop.status, this.limitStop.message);
+      return;
+    }
     this.closeRunningStep('failed', errorMessage(err));
     if (err instanceof Cancelled || (this.abort.signal.aborted && !(err instanceof TimedOut))) {
       await this.finish('cancelled', 'cancelled by request');
@@ -180,9 +218,17 @@ export class TaskRun {
           )
         : await ai.code({ issue: this.task.issue, plan }, this.aiContext());
     attempt.filesChanged = result.filesChanged;
-    await this.save();
     const changed = await this.deps.git.changedFiles(this.worktree, this.base);
     if (changed.length === 0) throw new Error('the AI finished without changing any file');
+    attempt.diffHash = fingerprint(await this.deps.git.diffWorking(this.worktree, this.base));
+    await this.save();
+    if (lastFailure?.diffHash && lastFailure.diffHash === attempt.diffHash) {
+      const message = `loop detected: attempt ${attempt.number} left the code exactly as attempt ${lastFailure.number} had it; not retrying`;
+      this.endAttempt(attempt, 'aborted', message);
+      await this.endStep('failed', result.summary, message);
+      await this.log('error', message);
+      return 'rollback';
+    }
     await this.applyPolicies(changed);
     await this.endStep('success', `${result.summary}\nfiles: ${result.filesChanged.join(', ')}`);
     return 'committing';
@@ -318,7 +364,9 @@ export class TaskRun {
       }
       if (!this.options.waitForApproval) return 'paused';
       this.throwIfCancelled();
+      this.stopWallClock();
       await sleep(this.deps.pollMs, this.abort.signal);
+      this.startWallClock();
     }
   }
 
@@ -364,10 +412,17 @@ export class TaskRun {
       return this.wants('report') ? 'reporting' : 'completed';
     }
     const failure = describeTestFailures(results);
+    attempt.failureHash = fingerprint(failure);
+    const previous = this.task.attempts.filter((a) => a !== attempt && a.outcome === 'test_failed').at(-1);
     this.endAttempt(attempt, 'test_failed', failure);
     await this.endStep('failed', trimOutput(failure), `${failed.length} test(s) failed`);
     await this.deps.notifier.notify('test_fail', this.task, failure.split('\n')[0] ?? 'tests failed');
     const fixesUsed = this.task.attempts.filter((a) => a.outcome === 'test_failed').length - 1;
+    if (previous?.failureHash === attempt.failureHash) {
+      await this.log('error', `loop detected: attempt ${attempt.number} failed exactly like attempt ${previous.number}; not retrying`);
+      attempt.reason = `loop detected (same failure as attempt ${previous.number})\n${attempt.reason ?? ''}`;
+      return 'rollback';
+    }
     if (this.wants('code') && fixesUsed < this.maxRetry) {
       await this.log('info', `self-healing: fix ${fixesUsed + 1} of ${this.maxRetry}`);
       return 'coding';
@@ -594,7 +649,19 @@ export class TaskRun {
         t.cacheReadTokens += u.cacheReadTokens;
         t.cacheWriteTokens += u.cacheWriteTokens;
         t.costUsd += u.costUsd;
+        (this.task.aiCalls ??= []).push({
+          at: this.iso(),
+          purpose: u.purpose,
+          model: u.model,
+          inputTokens: u.inputTokens,
+          outputTokens: u.outputTokens,
+          cacheReadTokens: u.cacheReadTokens,
+          cacheWriteTokens: u.cacheWriteTokens,
+          costUsd: u.costUsd,
+        });
         void this.save();
+        const breach = budgetBreach(t, this.budget);
+        if (breach) this.stopForLimit('failed', `budget exceeded: ${breach}`);
       },
       log: (level, message) => void this.log(level, message),
     };

@@ -22,7 +22,7 @@ const HEAD = `source:
   base_branch: main
 ai:
   provider: anthropic
-  model: claude-sonnet-4-5
+  model: claude-sonnet-5
   max_retry: 1
 `;
 
@@ -260,6 +260,7 @@ describe('approval timeout', () => {
     const late = await s.rig(['approve', task!.id]);
     expect(late.code).toBe(1);
     expect(late.stderr).toMatch(/timed_out, not awaiting approval/);
+    expect(JSON.parse((await s.rig(['proposals', '--json'])).stdout)).toEqual([]);
     expect(s.github.pullRequests('acme/shop')).toHaveLength(0);
     expect(s.repo.originGit('show', 'rig/issue-1:deploy/app.conf')).toBe('listen 80\n');
   });

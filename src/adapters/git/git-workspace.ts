@@ -112,6 +112,12 @@ export class GitCliWorkspace implements GitWorkspace {
     return git(dir, ['diff', '--no-color', '--no-ext-diff', `${base}...HEAD`]);
   }
 
+  async diffWorking(dir: string, base: string): Promise<string> {
+    // Staging is harmless here: the worktree is Rig's own and the next commit stages everything.
+    await git(dir, ['add', '--all']);
+    return git(dir, ['diff', '--cached', '--no-color', '--no-ext-diff', base]);
+  }
+
   /** Diff between two commits, for a task whose worktree is already gone. */
   async diffBetween(from: string, to: string): Promise<string> {
     return git(this.root, ['diff', '--no-color', '--no-ext-diff', from, to, '--']);

@@ -159,6 +159,23 @@ const testList = z
 
 export const PROVIDERS = ['anthropic', 'openai', 'ollama', 'claude-code'] as const;
 
+const budgetSchema = z.strictObject({
+  /** Model calls per task, over every phase and attempt. */
+  max_calls: z.number().int().min(1).max(10_000).default(200),
+  max_input_tokens: z.number().int().min(1).default(5_000_000),
+  max_output_tokens: z.number().int().min(1).default(500_000),
+  max_cost_usd: z.number().positive().default(20),
+  /** Wall time of a whole task, waiting for approvals excluded. */
+  max_wall_time: duration.default(3_600_000),
+});
+
+const priceSchema = z.strictObject({
+  input: z.number().min(0),
+  output: z.number().min(0),
+  cache_write: z.number().min(0).optional(),
+  cache_read: z.number().min(0).optional(),
+});
+
 const aiSchema = z
   .strictObject({
     provider: z.enum(PROVIDERS),
@@ -169,6 +186,14 @@ const aiSchema = z
     max_retry: z.number().int().min(0).max(20).default(3),
     max_turns: z.number().int().min(1).max(500).default(40),
     max_tokens: z.number().int().min(256).max(128_000).default(16_000),
+    /** How the model edits: the text-editor tool, or whole files (for weak local models). */
+    edit_format: z.enum(['editor', 'whole_file']).optional(),
+    /** The AI reviews each diff before it is committed; deterministic checks override it. */
+    review: z.boolean().default(false),
+    /** Hard limits per task; reaching one stops the task with a clear status and message. */
+    budget: budgetSchema.default(budgetSchema.parse({})),
+    /** USD per million tokens, keyed by model id prefix; overrides the built-in table. */
+    prices: z.record(z.string().min(1), priceSchema).default({}),
   })
   .superRefine((ai, ctx) => {
     // Ollama has no default model: it serves whichever ones the user pulled.
@@ -304,6 +329,7 @@ export type CommandConfig = z.infer<typeof commandSchema>;
 export type DeployConfig = z.infer<typeof deploySchema>;
 export type TestConfig = z.infer<typeof testSchema>;
 export type AiConfig = z.infer<typeof aiSchema>;
+export type BudgetConfig = z.infer<typeof budgetSchema>;
 export type PolicyConfig = z.infer<typeof policySchema>;
 export type NotifyConfig = z.infer<typeof notifySchema>;
 export type NotifyEventName = (typeof NOTIFY_EVENTS)[number];
