@@ -1,0 +1,67 @@
+// The one vocabulary issue text, paths and symbol names are reduced to, so that "RepoMapper",
+// "repo_mapper", "repo-mapper.ts" and "mapping the repo" can meet.
+
+/**
+ * English function words plus words every issue uses and no file is about ("bug", "please",
+ * "should"). Matching them would rank every file a little and none usefully.
+ */
+export const STOP_WORDS: ReadonlySet<string> = new Set(
+  `a about above after again against all also am an and any are aren as at be because been before being
+  below between both but by can cannot could did didn do does doesn doing don down during each else
+  etc even ever every few for from further get gets getting got had has have having he her here hers
+  him his how however i if in into is isn it its itself just let like ll make makes made may me might
+  more most much must my no nor not now of off on once one only or other our ours out over own per
+  please re same seems she should so some such than that the their theirs them then there these they
+  this those though through thus to too under until up upon us use used uses using ve very via was
+  wasn we were weren what when where whether which while who whom why will with within without won
+  would yet you your yours
+  bug bugs issue issues fix fixes fixed fixing problem problems error errors work works working
+  want wants need needs needed add adds added adding change changes changed new old way ways thing
+  things something anything nothing see seen look looks instead currently still already again
+  expected actual behavior behaviour steps reproduce repro happen happens happened case cases
+  thanks thank hi hello also maybe really sure able unable wrong right true false null undefined
+  return returns todo e g eg ie i e`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+
+/** Splits an identifier or path segment into lower-case parts: camelCase, PascalCase, snake_case, kebab-case, digits. */
+export function splitIdentifier(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .split(/[^A-Za-z0-9]+/)
+    .flatMap((p) => p.split(/(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])/))
+    .map((p) => p.toLowerCase())
+    .filter((p) => p.length > 0);
+}
+
+/**
+ * A deliberately light stemmer: plural and verb endings only. Stronger stemmers (Porter) merge
+ * words like "general"/"generate" that name different things in code.
+ */
+export function stem(word: string): string {
+  const w = word.toLowerCase();
+  if (w.length <= 3) return w;
+  if (w.endsWith('ies') && w.length > 4) return `${w.slice(0, -3)}y`;
+  if (/(?:ss|us|is)$/.test(w)) return w;
+  if (/(?:ches|shes|xes|zes|sses)$/.test(w)) return w.slice(0, -2);
+  if (w.endsWith('s') && !w.endsWith('ss')) return w.slice(0, -1);
+  if (w.endsWith('ing') && w.length > 5) return undouble(w.slice(0, -3));
+  if (w.endsWith('ed') && w.length > 4) return undouble(w.slice(0, -2));
+  return w;
+}
+
+function undouble(w: string): string {
+  return /([b-df-hj-np-tv-z])\1$/.test(w) ? w.slice(0, -1) : w;
+}
+
+/** The stemmed content words of a name or phrase: stop words and one- or two-letter parts dropped. */
+export function contentWords(text: string): string[] {
+  const out: string[] = [];
+  for (const part of splitIdentifier(text)) {
+    if (part.length < 3 || /^[0-9]+$/.test(part) || STOP_WORDS.has(part)) continue;
+    out.push(stem(part));
+  }
+  return out;
+}
