@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AnthropicAgent } from '../adapters/ai/anthropic-agent';
 import { TransportCommandRunner } from '../adapters/exec/command-runner';
+import { CommandTemplateError, rewriteCommand } from '../adapters/exec/shell-vars';
 import { CommandDeployer } from '../adapters/deploy/command-deployer';
 import { GitCliWorkspace } from '../adapters/git/git-workspace';
 import { GitHubCodeHost } from '../adapters/github/github-code-host';
@@ -32,6 +33,17 @@ export interface WorkspaceOptions {
   githubHost?: string;
 }
 
+/** A command the runner would refuse at run time is reported by `rig validate` instead. */
+function commandProblem(run: string): string | null {
+  try {
+    rewriteCommand(run);
+    return null;
+  } catch (err) {
+    if (err instanceof CommandTemplateError) return err.message;
+    throw err;
+  }
+}
+
 export async function readConfigFile(file: string, env: Record<string, string | undefined>) {
   let text: string;
   try {
@@ -40,7 +52,7 @@ export async function readConfigFile(file: string, env: Record<string, string | 
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`no ${path.basename(file)} at ${file}; create one with: rig init`);
     throw err;
   }
-  return loadConfig(text, { env, file: path.basename(file) });
+  return loadConfig(text, { env, file: path.basename(file), checkCommand: commandProblem });
 }
 
 /**

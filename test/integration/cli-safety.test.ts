@@ -276,9 +276,11 @@ describe('self-healing exhausted', () => {
           timeout: 30s
 test:
   - name: unit
-    run: test -f src/never.txt
+    run: ls src; test -f src/never.txt
     timeout: 30s
 `;
+    // Each fix changes the failure output (ls shows one more file), so this is about ai.max_retry
+    // and not about the engine's detection of a fix that fails exactly like the one before.
     const coding = [1, 2, 3, 4].map((n) => [[create(`src/attempt-${n}.txt`, `${n}\n`)]]);
     const { s, ai } = await start(yaml, { coding });
     const r = await s.rig(['exec', s.issueUrl()]);

@@ -3,7 +3,7 @@ import { issueMessages, problemsFromIssues } from './issues';
 import { lintConfig } from './lint';
 import { rigConfigSchema, type RigConfig } from './schema';
 import { retypeWholeRefs, substituteEnv } from './substitute';
-import { YamlSource, type PathSegment } from './yaml-source';
+import { formatPath, YamlSource, type PathSegment } from './yaml-source';
 
 export { ConfigError, type ConfigProblem } from './errors';
 
@@ -12,6 +12,11 @@ export interface LoadOptions {
   env: Record<string, string | undefined>;
   /** Name used in messages, `rig.yaml` when absent. */
   file?: string;
+  /**
+   * Checks one deploy/test command as the runner will see it; returns the problem or null. The
+   * runner lives outside the core, so the check is passed in.
+   */
+  checkCommand?: (run: string) => string | null;
 }
 
 export interface LoadedConfig {
@@ -64,9 +69,27 @@ export function loadConfig(text: string, opts: LoadOptions): LoadedConfig {
     return fail(problemsFromIssues(result.error.issues, { schema: rigConfigSchema, source, data, envPaths: substitution.envPaths }));
   }
 
+  if (opts.checkCommand) {
+    const problems = commandPaths(result.data).flatMap(({ path, run }) => {
+      const message = opts.checkCommand!(run);
+      return message ? [{ path: formatPath(path), message, ...source.locate(path) }] : [];
+    });
+    if (problems.length) return fail(problems);
+  }
+
   const warnings = [
     ...source.warnings().map((w) => ({ path: '', message: `YAML: ${w.message}`, ...w.position })),
     ...lintConfig(result.data, { source, envPaths: substitution.envPaths, runtimeRefs: substitution.runtimeRefs }),
   ].map((p) => formatProblem(file, p));
   return { config: result.data, warnings };
+}
+
+/** Every shell command in the file with its field path: deploy, rollback and test commands. */
+function commandPaths(config: RigConfig): Array<{ path: PathSegment[]; run: string }> {
+  const out: Array<{ path: PathSegment[]; run: string }> = [];
+  const deploy = config.deploy;
+  if (deploy?.method === 'custom') deploy.config.commands.forEach((c, i) => out.push({ path: ['deploy', 'config', 'commands', i, 'run'], run: c.run }));
+  deploy?.rollback?.config.commands.forEach((c, i) => out.push({ path: ['deploy', 'rollback', 'config', 'commands', i, 'run'], run: c.run }));
+  config.test.forEach((t, i) => out.push({ path: ['test', i, 'run'], run: t.run }));
+  return out;
 }
