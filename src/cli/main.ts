@@ -154,7 +154,9 @@ export function buildProgram(): Command {
     .action(act(async (id: string | undefined, opts: { json?: boolean }) => {
       const engine = await (await workspace({})).engine();
       const tasks = id ? [await engine.get(id)] : await engine.list();
-      const pending = tasks.flatMap((t) => t.proposals.filter((p) => p.status === 'pending').map((p) => ({ t, p })));
+      const pending = tasks
+        .filter((t) => t.status === 'awaiting_approval')
+        .flatMap((t) => t.proposals.filter((p) => p.status === 'pending').map((p) => ({ t, p })));
       if (opts.json) printJson(pending.map(({ t, p }) => toProposalJson(t, p)));
       else print(pending.length ? pending.map(({ t, p }) => renderProposal(t, p)).join('\n\n') : 'No pending proposals.');
       return EXIT.ok;

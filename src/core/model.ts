@@ -107,7 +107,8 @@ export interface ProposalFile {
   after: string;
 }
 
-export type ProposalStatus = 'pending' | 'approved' | 'rejected' | 'expired';
+/** `withdrawn`: the task ended (cancelled, failed) while the proposal waited. */
+export type ProposalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'withdrawn';
 
 /** An AI-proposed change to infrastructure files, applied only when a human approves it. */
 export interface Proposal {

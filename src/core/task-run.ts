@@ -6,7 +6,7 @@ import { matchesAny } from './globs';
 import type { Attempt, LogLevel, Phase, Proposal, StepStatus, Task } from './model';
 import { assertTransition, isTerminal } from './phases';
 import { evaluatePolicies } from './policy';
-import type { AiAgent, AiContext, CodeHost, CommandRunner, Decision, Deployer, GitWorkspace, Notifier, RunContext, RuntimeVars, TaskStore, TestRunner } from './ports';
+import type { AiAgent, AiContext, CodeHost, CommandRunner, Decision, Deployer, GitWorkspace, Notifier, RepoMapper, RunContext, RuntimeVars, TaskStore, TestRunner } from './ports';
 import { AiError } from './ports';
 import type { Redactor } from './redact';
 import { pullRequestBody, pullRequestTitle } from './report';
@@ -28,7 +28,12 @@ export interface RunDeps {
   pollMs: number;
   emit: (event: EngineEvent) => void;
   fs: InfraFs;
+  /** Ranks the repository for the planner; without one the planner gets the plain file list. */
+  repoMapper?: RepoMapper;
 }
+
+/** What the planner's first view of the repository may cost. */
+const REPO_MAP_BUDGET_TOKENS = 8000;
 
 /** The few file operations the engine needs for proposals, confined by the caller's implementation. */
 export interface InfraFs {
@@ -44,6 +49,8 @@ export interface RunOptions {
 }
 
 class Cancelled extends Error {}
+/** A policy with action block refused the change: a verdict, so the task is not carried on. */
+class PolicyBlocked extends Error {}
 class TimedOut extends Error {}
 
 type Next = Phase | 'paused';
@@ -171,7 +178,7 @@ export class TaskRun {
     if (attempt) this.endAttempt(attempt, 'aborted', message);
     // An error (GitHub down, push refused, AI unavailable) is not a verdict on the code: running
     // the issue again carries the task on from the phase that broke, on the same branch and PR.
-    const resumable = !(attempt?.outcome === 'policy_blocked');
+    const resumable = !(err instanceof PolicyBlocked);
     await this.finish('failed', message, resumable ? this.task.status : undefined);
   }
 
@@ -180,8 +187,15 @@ export class TaskRun {
   private async planning(): Promise<Next> {
     await this.enter('planning');
     await this.upsertProgressComment(`Rig is working on this issue (task \`${this.task.id}\`, branch \`${this.task.branch}\`). This comment is updated when it finishes.`);
-    const files = await this.deps.git.listFiles(this.worktree);
-    const repoMap = files.slice(0, 400).join('\n') + (files.length > 400 ? `\n… ${files.length - 400} more files` : '');
+    let repoMap: string;
+    if (this.deps.repoMapper) {
+      const context = await this.deps.repoMapper.build(this.worktree, this.task.issue, { budgetTokens: REPO_MAP_BUDGET_TOKENS, signal: this.abort.signal });
+      repoMap = context.map;
+      await this.log('info', `repository map: ${context.tokens} tokens, ${context.totalFiles} files; top: ${context.ranked.slice(0, 5).map((f) => f.path).join(', ') || '—'}`);
+    } else {
+      const files = await this.deps.git.listFiles(this.worktree);
+      repoMap = files.slice(0, 400).join('\n') + (files.length > 400 ? `\n… ${files.length - 400} more files` : '');
+    }
     const plan = await this.deps.ai().plan({ issue: this.task.issue, repoMap }, this.aiContext());
     this.task.plan = plan;
     await this.endStep('success', `${plan.summary}\n${plan.steps.map((s) => `- ${s}`).join('\n')}`);
@@ -247,7 +261,7 @@ export class TaskRun {
       const message = `blocked by policy: ${blocking.map((v) => `${v.name} (${v.message})`).join('; ')}`;
       const attempt = this.openAttempt();
       if (attempt) this.endAttempt(attempt, 'policy_blocked', message);
-      throw new Error(message);
+      throw new PolicyBlocked(message);
     }
   }
 
@@ -494,6 +508,8 @@ export class TaskRun {
     this.closeRunningStep(status === 'completed' ? 'success' : 'failed', reason);
     this.task.statusReason = reason ? this.deps.redact(reason) : undefined;
     this.task.finishedAt = this.iso();
+    // Nothing can be approved on a finished task: a proposal still waiting is withdrawn.
+    for (const p of this.task.proposals) if (p.status === 'pending') p.status = status === 'timed_out' ? 'expired' : 'withdrawn';
     this.task.resumeFrom = resumeFrom;
     await this.save();
     await this.log(status === 'completed' ? 'info' : 'error', `task ${status}${reason ? `: ${reason.split('\n')[0]}` : ''}`);

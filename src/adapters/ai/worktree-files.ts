@@ -1,5 +1,6 @@
 // The only file system the model can touch: one worktree, through the operations of Anthropic's
-// text editor tool. Every refusal is an EditRefusal whose message is written for the model to read
+// text editor tool or, for models that do better rewriting whole files, through list/read/write of
+// complete files. Every refusal is an EditRefusal whose message is written for the model to read
 // and act on, because it comes back to it as a tool_result with is_error.
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -36,6 +37,22 @@ const editorCommand = z.discriminatedUnion('command', [
   z.object({ command: z.literal('insert'), path: z.string(), insert_line: z.number().int(), insert_text: z.string() }),
 ]);
 
+const wholeFileCommand = {
+  list_files: z.object({ path: z.string().optional() }),
+  read_file: z.object({ path: z.string() }),
+  write_file: z.object({ path: z.string(), content: z.string() }),
+};
+export type WholeFileTool = keyof typeof wholeFileCommand;
+export const WHOLE_FILE_TOOLS = Object.keys(wholeFileCommand) as WholeFileTool[];
+
+/**
+ * A comment standing in for code ("// ... rest unchanged", "# existing code here"): what a model
+ * writes when it forgets that a whole-file write replaces everything. Only lines the file did not
+ * already have count, so a file that legitimately contains such a comment can still be rewritten.
+ */
+const ELISION_LINE =
+  /^\s*(?:\/\/+|#+|--|;+|\/\*+|\*|<!--|\{\/\*)\s*(?:(?:\.{3}|…).*|.*\b(?:rest of (?:the )?(?:code|file|class|function|module|implementation|content)|(?:existing|unchanged|remaining|previous|other) (?:code|content|imports|methods|functions|tests|lines)\b.*(?:unchanged|here|above|below|remains?|as before|omitted|\.{3}|…)).*)$/i;
+
 interface ResolvedPath {
   /** Where reads and writes go: symlinks inside the worktree already followed. */
   absolute: string;
@@ -65,14 +82,25 @@ export class WorktreeFiles {
 
   /** Runs one tool_use input. Refusals become error text for the model; other failures propagate. */
   async execute(input: unknown): Promise<EditorOutcome> {
-    try {
-      return { text: await this.dispatch(input), isError: false };
-    } catch (err) {
-      if (err instanceof EditRefusal) return { text: err.message, isError: true };
-      const refusal = refusalForFsError(err);
-      if (refusal) return { text: refusal, isError: true };
-      throw err;
-    }
+    return outcomeOf(() => this.dispatch(input));
+  }
+
+  /** Runs one call of a whole-file tool, with the same refusal discipline as `execute`. */
+  async executeWholeFile(tool: WholeFileTool, input: unknown): Promise<EditorOutcome> {
+    return outcomeOf(async () => {
+      switch (tool) {
+        case 'list_files': {
+          const cmd = parseInput(wholeFileCommand.list_files, input);
+          return this.listFiles(cmd.path ?? '.');
+        }
+        case 'read_file':
+          return this.readWholeFile(parseInput(wholeFileCommand.read_file, input).path);
+        case 'write_file': {
+          const cmd = parseInput(wholeFileCommand.write_file, input);
+          return this.writeWholeFile(cmd.path, cmd.content);
+        }
+      }
+    });
   }
 
   private async dispatch(input: unknown): Promise<string> {
@@ -189,6 +217,57 @@ export class WorktreeFiles {
     )}`;
   }
 
+  // ---------------------------------------------------------------- whole files
+
+  async listFiles(relPath: string): Promise<string> {
+    const target = await this.resolve(relPath, { allowRoot: true });
+    if (!target.exists) throw new EditRefusal(`${displayName(target)} does not exist.`);
+    if (!(await fs.stat(target.absolute)).isDirectory()) throw new EditRefusal(`${target.relative} is a file; use read_file to read it.`);
+    return this.listDirectory(target);
+  }
+
+  /** The file exactly as stored: what the model copies from when it rewrites the file. */
+  async readWholeFile(relPath: string): Promise<string> {
+    const target = await this.existingFile(relPath);
+    const text = await this.readText(target);
+    if (text.length > MAX_VIEW_CHARS) throw tooLargeForWholeFile(target, text.length);
+    return text.length === 0 ? `(${target.relative} is empty)` : text;
+  }
+
+  /**
+   * Replaces a file with `content`. Refused when the model cannot have seen all of the old file,
+   * when it would silently empty a file, or when the new text has placeholders for code it left out:
+   * each of those would commit a file that lost code.
+   */
+  async writeWholeFile(relPath: string, content: string): Promise<string> {
+    if (Buffer.byteLength(content) > MAX_FILE_BYTES) {
+      throw new EditRefusal(`content is larger than ${MAX_FILE_BYTES} bytes; split it into smaller files.`);
+    }
+    const target = await this.resolve(relPath);
+    if (target.exists && (await fs.stat(target.absolute)).isDirectory()) {
+      throw new EditRefusal(`${target.relative} is a directory; write_file needs a file path.`);
+    }
+    const before = target.exists ? await this.readText(target) : null;
+    if (before !== null) {
+      if (before.length > MAX_VIEW_CHARS) throw tooLargeForWholeFile(target, before.length);
+      if (before.trim() !== '' && content.trim() === '') {
+        throw new EditRefusal(`write_file was refused: the content is empty and would erase ${target.relative}. Send the complete new content of the file.`);
+      }
+      const known = new Set(splitLines(before).map((l) => l.trim()));
+      const lines = splitLines(content);
+      const at = lines.findIndex((l) => ELISION_LINE.test(l) && !known.has(l.trim()));
+      if (at !== -1) {
+        throw new EditRefusal(
+          `write_file was refused: line ${at + 1} of the new ${target.relative} ("${lines[at]!.trim().slice(0, 120)}") looks like a placeholder for code that was left out. write_file replaces the whole file: send its complete content, every unchanged line included.`,
+        );
+      }
+      if (before === content) return `${target.relative} already has exactly this content; nothing was written.`;
+    }
+    await fs.mkdir(path.dirname(target.absolute), { recursive: true });
+    await this.write(target, content);
+    return `${before === null ? 'Created' : 'Wrote'} ${target.relative} (${splitLines(content).length} lines).`;
+  }
+
   // ---------------------------------------------------------------- confinement
 
   /**
@@ -302,6 +381,29 @@ export class WorktreeFiles {
 }
 
 // ---------------------------------------------------------------- helpers
+
+async function outcomeOf(run: () => Promise<string>): Promise<EditorOutcome> {
+  try {
+    return { text: await run(), isError: false };
+  } catch (err) {
+    if (err instanceof EditRefusal) return { text: err.message, isError: true };
+    const refusal = refusalForFsError(err);
+    if (refusal) return { text: refusal, isError: true };
+    throw err;
+  }
+}
+
+function parseInput<T>(schema: z.ZodType<T>, input: unknown): T {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new EditRefusal(`Invalid tool input: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+function tooLargeForWholeFile(target: ResolvedPath, chars: number): EditRefusal {
+  return new EditRefusal(
+    `${target.relative} has ${chars} characters, more than the ${MAX_VIEW_CHARS} that can be read and rewritten whole; it cannot be changed in whole-file mode.`,
+  );
+}
 
 /** Case-insensitive because macOS and Windows file systems are: ".GIT" is the same directory. */
 function isGitDirName(name: string): boolean {

@@ -54,7 +54,7 @@ export function languageFromShebang(firstLine: string): Language | null {
 
 // Directories whose content is someone else's code or a build's output: their symbols and words
 // would drown the project's own.
-const VENDORED_DIRS = new Set([
+export const VENDORED_DIRS: ReadonlySet<string> = new Set([
   'node_modules',
   'bower_components',
   'vendor',
@@ -78,7 +78,7 @@ const VENDORED_DIRS = new Set([
   '.terraform',
 ]);
 
-const LOCKFILES = new Set([
+export const LOCKFILES: ReadonlySet<string> = new Set([
   'package-lock.json',
   'npm-shrinkwrap.json',
   'yarn.lock',

@@ -56,12 +56,17 @@ function undouble(w: string): string {
   return /([b-df-hj-np-tv-z])\1$/.test(w) ? w.slice(0, -1) : w;
 }
 
-/** The stemmed content words of a name or phrase: stop words and one- or two-letter parts dropped. */
-export function contentWords(text: string): string[] {
-  const out: string[] = [];
+/** The content words of a name or phrase as written (lower-cased) and stemmed; stop words and short parts dropped. */
+export function wordParts(text: string): Array<{ surface: string; stem: string }> {
+  const out: Array<{ surface: string; stem: string }> = [];
   for (const part of splitIdentifier(text)) {
     if (part.length < 3 || /^[0-9]+$/.test(part) || STOP_WORDS.has(part)) continue;
-    out.push(stem(part));
+    out.push({ surface: part, stem: stem(part) });
   }
   return out;
+}
+
+/** The stemmed content words of a name or phrase. */
+export function contentWords(text: string): string[] {
+  return wordParts(text).map((w) => w.stem);
 }

@@ -1,0 +1,370 @@
+// What an external coding agent did to a worktree, found after the fact, and undone when it must
+// not stay. Claude Code edits files itself, so unlike the in-process editor (worktree-files.ts)
+// nothing can be refused while it works: Rig compares the worktree with a snapshot taken before
+// the run — what git shows as changed, plus the git directory files that decide what git itself
+// runs (config, hooks) — and restores the snapshot's state for every path that moved.
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { git } from '../git/git-cli';
+
+/** Dirty files are kept in memory to be restored; beyond this only their hash is kept. */
+const MAX_BACKUP_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Git is run by Rig after the model may have written to the git directory; none of it may run a
+ * program the model could have configured. The git directory is restored before any git command
+ * runs, and these settings are forced on top as a second line.
+ */
+const SAFE_GIT = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null', '-c', 'core.untrackedCache=false'];
+
+type Backup = { kind: 'file'; data: Buffer; mode: number } | { kind: 'link'; target: string } | { kind: 'absent' } | { kind: 'none' };
+
+interface State {
+  /** Equal fingerprints mean equal content, kind and executable bit. */
+  fp: string;
+  backup: Backup;
+}
+
+interface StatusEntry extends State {
+  /** Porcelain XY code: "??" for untracked. */
+  xy: string;
+}
+
+export interface Violation {
+  path: string;
+  reason: string;
+}
+
+export interface Inspection {
+  /** Worktree paths (git's spelling, relative) whose content differs from before the run. */
+  changed: string[];
+  violations: Violation[];
+}
+
+export class WorktreeGuard {
+  private backupBytes = 0;
+  private lastStatus = new Map<string, StatusEntry>();
+
+  private constructor(
+    private readonly root: string,
+    private readonly gitDir: string,
+    private readonly commonDir: string,
+    private readonly before: Map<string, StatusEntry>,
+    private readonly gitFiles: Map<string, State>,
+    private readonly head: string | null,
+  ) {}
+
+  /** Takes the snapshot; `worktree` must be the top of a git working tree. */
+  static async capture(worktree: string): Promise<WorktreeGuard> {
+    const root = await fs.realpath(worktree);
+    const top = await fs.realpath((await git(root, ['rev-parse', '--show-toplevel'])).trim());
+    if (top !== root) throw new Error(`${worktree} is not the top of a git working tree (that is ${top})`);
+    const gitDir = (await git(root, ['rev-parse', '--absolute-git-dir'])).trim();
+    const commonDir = (await git(root, ['rev-parse', '--path-format=absolute', '--git-common-dir'])).trim();
+    const guard = new WorktreeGuard(root, gitDir, commonDir, new Map(), new Map(), await headCommit(root));
+    for (const file of await guard.watchedGitFiles()) guard.gitFiles.set(file, await guard.state(file));
+    for (const [p, entry] of await guard.status()) guard.before.set(p, entry);
+    return guard;
+  }
+
+  /**
+   * Compares the worktree with the snapshot. Any change to the watched git directory files is
+   * undone here, before git runs, and reported as a violation.
+   */
+  async inspect(): Promise<Inspection> {
+    const violations: Violation[] = [];
+    for (const file of await this.restoreGitFiles()) {
+      violations.push({ path: this.display(file), reason: "inside the repository's git directory" });
+    }
+    const head = await headCommit(this.root);
+    if (head !== this.head) {
+      violations.push({ path: 'HEAD', reason: `the branch was moved (from ${this.head ?? 'no commit'} to ${head ?? 'no commit'})` });
+      if (this.head) await git(this.root, [...SAFE_GIT, 'update-ref', '-m', 'rig: undo a move by the AI', 'HEAD', this.head]);
+    }
+    this.lastStatus = await this.status();
+    const changed = await this.changedPaths(this.lastStatus);
+    for (const p of changed) {
+      const reason = await this.escapes(p, this.lastStatus.get(p));
+      if (reason) violations.push({ path: p, reason });
+    }
+    return { changed, violations };
+  }
+
+  /**
+   * Puts every path in `paths` back as it was before the run: clean tracked files from the
+   * index, files that were already dirty from the snapshot, new ones removed. Returns the paths
+   * that could not be put back.
+   */
+  async revert(paths: string[]): Promise<string[]> {
+    const failed = new Set<string>();
+    const fromIndex: string[] = [];
+    const fromBackup: Array<[string, Backup]> = [];
+    // Removal first, deepest paths first: a directory swapped for a symlink is gone before
+    // anything is written beneath its name.
+    for (const p of [...paths].sort((a, b) => depth(b) - depth(a))) {
+      const before = this.before.get(p);
+      if (before && (before.backup.kind === 'none' || before.fp === 'dir')) {
+        failed.add(p);
+        continue;
+      }
+      const abs = this.absolute(p);
+      if (!abs) {
+        failed.add(p);
+        continue;
+      }
+      try {
+        await fs.rm(abs, { recursive: true, force: true });
+      } catch {
+        failed.add(p);
+        continue;
+      }
+      if (before) fromBackup.push([p, before.backup]);
+      else if (this.lastStatus.get(p)?.xy !== '??') fromIndex.push(p);
+      else await this.removeEmptyParents(abs);
+    }
+    if (fromIndex.length > 0) {
+      try {
+        // checkout-index writes from the index without running hooks and refuses to write
+        // through a symlinked leading directory.
+        await git(this.root, [...SAFE_GIT, 'checkout-index', '--force', '-z', '--stdin'], { input: fromIndex.map((p) => `${p}\0`).join('') });
+      } catch {
+        for (const p of fromIndex) failed.add(p);
+      }
+    }
+    for (const [p, backup] of fromBackup) {
+      if (!(await this.writeBack(p, backup))) failed.add(p);
+    }
+    // Whatever still differs from the snapshot was not restored, whichever step missed it.
+    const now = await this.changedPaths(await this.status());
+    for (const p of now) if (paths.includes(p)) failed.add(p);
+    return [...failed].sort();
+  }
+
+  // ---------------------------------------------------------------- snapshot parts
+
+  private async status(): Promise<Map<string, StatusEntry>> {
+    // -z: names arrive unquoted; --no-renames: one entry per path; -uall: files, not directories.
+    const out = await git(this.root, [...SAFE_GIT, 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames']);
+    const entries = new Map<string, StatusEntry>();
+    for (const record of out.split('\0')) {
+      if (record.length < 4) continue;
+      const p = record.slice(3);
+      const abs = this.absolute(p);
+      entries.set(p, { xy: record.slice(0, 2), ...(abs ? await this.state(abs) : { fp: 'outside', backup: { kind: 'none' } }) });
+    }
+    return entries;
+  }
+
+  /** What `abs` holds, never following a symlink. */
+  private async state(abs: string): Promise<State> {
+    let st;
+    try {
+      st = await fs.lstat(abs);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return { fp: 'absent', backup: { kind: 'absent' } };
+      throw err;
+    }
+    if (st.isSymbolicLink()) {
+      const target = await fs.readlink(abs);
+      return { fp: `link:${target}`, backup: { kind: 'link', target } };
+    }
+    if (st.isDirectory()) return { fp: 'dir', backup: { kind: 'none' } };
+    if (!st.isFile()) return { fp: `special:${st.mode}`, backup: { kind: 'none' } };
+    const exec = st.mode & 0o111 ? 'x' : '-';
+    if (this.backupBytes + st.size <= MAX_BACKUP_BYTES) {
+      const data = await fs.readFile(abs);
+      this.backupBytes += data.length;
+      return { fp: `file:${exec}:${sha256(data)}`, backup: { kind: 'file', data, mode: st.mode & 0o7777 } };
+    }
+    return { fp: `file:${exec}:${await sha256File(abs)}`, backup: { kind: 'none' } };
+  }
+
+  /** Paths whose state differs from the snapshot; a path git does not list was clean. */
+  private async changedPaths(now: Map<string, StatusEntry>): Promise<string[]> {
+    const changed: string[] = [];
+    for (const p of new Set([...this.before.keys(), ...now.keys()])) {
+      const was = this.before.get(p)?.fp ?? 'clean';
+      const is = now.get(p)?.fp ?? 'clean';
+      if (was !== is) changed.push(p);
+    }
+    return changed.sort();
+  }
+
+  /** Why a changed path is out of bounds, or null when it is an ordinary edit. */
+  private async escapes(p: string, entry: StatusEntry | undefined): Promise<string | null> {
+    const abs = this.absolute(p);
+    if (!abs) return 'outside the worktree';
+    if (p.split('/').some(isGitName)) return 'inside a .git directory';
+    if (entry?.fp === 'dir') {
+      const nested = await fs.lstat(path.join(abs, '.git')).then(
+        () => true,
+        () => false,
+      );
+      if (nested) return 'a git repository nested in the worktree';
+    }
+    if (entry?.backup.kind === 'link') {
+      const target = path.resolve(path.dirname(abs), entry.backup.target);
+      const rel = path.relative(this.root, target);
+      if (rel.startsWith('..') || path.isAbsolute(rel)) return `a symlink pointing outside the worktree (to ${entry.backup.target})`;
+      if (rel.split(path.sep).some(isGitName)) return `a symlink pointing into .git (to ${entry.backup.target})`;
+      // Through other links the target may still lead out.
+      const real = await fs.realpath(target).catch(() => null);
+      if (real && path.relative(this.root, real).startsWith('..')) return `a symlink leading outside the worktree (to ${real})`;
+    }
+    return null;
+  }
+
+  // ---------------------------------------------------------------- git directory
+
+  /** The files of the git directory that make git run programs or choose what it works on. */
+  private async watchedGitFiles(): Promise<string[]> {
+    const files = [
+      path.join(this.root, '.git'),
+      path.join(this.gitDir, 'HEAD'),
+      path.join(this.gitDir, 'config.worktree'),
+      path.join(this.gitDir, 'commondir'),
+      path.join(this.commonDir, 'config'),
+    ];
+    for (const dir of ['hooks', 'info']) files.push(...(await listFiles(path.join(this.commonDir, dir))));
+    return [...new Set(files)];
+  }
+
+  /** Restores every watched git file that changed (new ones removed); returns those paths. */
+  private async restoreGitFiles(): Promise<string[]> {
+    const changed: string[] = [];
+    const now = new Set([...this.gitFiles.keys(), ...(await this.watchedGitFiles())]);
+    for (const file of now) {
+      const before = this.gitFiles.get(file) ?? { fp: 'absent', backup: { kind: 'absent' } as Backup };
+      // In a plain repository .git is the git directory itself: its files are judged one by one.
+      if (before.fp === 'dir') continue;
+      const after = await this.state(file);
+      if (after.fp === before.fp) continue;
+      changed.push(file);
+      await fs.rm(file, { recursive: true, force: true }).catch(() => {});
+      await writeBackup(file, before.backup).catch(() => {});
+    }
+    return changed;
+  }
+
+  // ---------------------------------------------------------------- writing back
+
+  private async writeBack(p: string, backup: Backup): Promise<boolean> {
+    const abs = this.absolute(p);
+    if (!abs) return false;
+    if (backup.kind === 'absent') {
+      await this.removeEmptyParents(abs);
+      return true;
+    }
+    try {
+      await this.safeParents(abs);
+      await writeBackup(abs, backup);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Creates the directories above `abs`, refusing any that is a symlink: a write must not leave the worktree. */
+  private async safeParents(abs: string): Promise<void> {
+    let dir = this.root;
+    for (const part of path.relative(this.root, path.dirname(abs)).split(path.sep).filter(Boolean)) {
+      dir = path.join(dir, part);
+      const st = await fs.lstat(dir).catch(() => null);
+      if (!st) await fs.mkdir(dir);
+      else if (!st.isDirectory()) throw new Error(`${dir} is not a directory`);
+    }
+  }
+
+  /** Directories emptied by a removal go too, as `git clean -d` would; the worktree root stays. */
+  private async removeEmptyParents(abs: string): Promise<void> {
+    for (let dir = path.dirname(abs); dir !== this.root && dir.startsWith(this.root + path.sep); dir = path.dirname(dir)) {
+      try {
+        await fs.rmdir(dir);
+      } catch {
+        return;
+      }
+    }
+  }
+
+  /** The absolute path of a git-relative path, or null when it would leave the worktree. */
+  private absolute(p: string): string | null {
+    const clean = p.endsWith('/') ? p.slice(0, -1) : p;
+    if (!clean || path.isAbsolute(clean) || clean.split('/').includes('..')) return null;
+    return path.join(this.root, clean);
+  }
+
+  private display(file: string): string {
+    const fromCommon = path.relative(this.commonDir, file);
+    if (!fromCommon.startsWith('..')) return `.git/${fromCommon.split(path.sep).join('/')}`;
+    const fromRoot = path.relative(this.root, file);
+    return fromRoot.startsWith('..') ? file : fromRoot.split(path.sep).join('/');
+  }
+}
+
+// ---------------------------------------------------------------- helpers
+
+async function writeBackup(abs: string, backup: Backup): Promise<void> {
+  switch (backup.kind) {
+    case 'absent':
+      return;
+    case 'link':
+      await fs.symlink(backup.target, abs);
+      return;
+    case 'file':
+      // wx: whatever sits at the path was removed first; a file appearing meanwhile is not overwritten through.
+      await fs.writeFile(abs, backup.data, { flag: 'wx', mode: backup.mode });
+      await fs.chmod(abs, backup.mode);
+      return;
+    case 'none':
+      throw new Error('no backup');
+  }
+}
+
+async function headCommit(root: string): Promise<string | null> {
+  try {
+    return (await git(root, [...SAFE_GIT, 'rev-parse', '--verify', '--quiet', 'HEAD^{commit}'])).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  let entries;
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await listFiles(full)));
+    else out.push(full);
+  }
+  return out;
+}
+
+/** Case-insensitive because macOS and Windows file systems are. */
+function isGitName(part: string): boolean {
+  return part.toLowerCase() === '.git';
+}
+
+function depth(p: string): number {
+  return p.split('/').length;
+}
+
+function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function sha256File(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(file)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', () => resolve(hash.digest('hex')))
+      .on('error', reject);
+  });
+}

@@ -1,0 +1,250 @@
+// Lays the map out within a token budget: the ranked files with their definitions first, because
+// that is what the planner reads to choose files; then every other file, grouped by directory and
+// compressed as far as the remaining budget needs, so the planner still sees the whole shape.
+import path from 'node:path';
+import type { RankedFile } from '../../core/ports';
+import { vendoredRoot } from './file-kinds';
+import type { CodeSymbol } from './symbols';
+import { estimateTokens } from './tokens';
+
+export interface RenderInput {
+  files: string[];
+  ranked: RankedFile[];
+  symbols: ReadonlyMap<string, CodeSymbol[]>;
+  /** Symbol names that matched the issue, shown before a file's other definitions. */
+  matchedNames: ReadonlySet<string>;
+  budgetTokens: number;
+  /** Short notes for the reader (a search cut short, files not read). */
+  notes: string[];
+}
+
+export interface RenderedMap {
+  map: string;
+  tokens: number;
+  /** Files shown with their definitions. */
+  detailed: string[];
+}
+
+/** Files scoring below this share of the best are noise in the detailed section. */
+const MIN_SHARE_OF_TOP = 0.05;
+const MAX_DETAILED = 60;
+/** Share of the budget kept for the directory tree when the ranked files would fill it. */
+const TREE_SHARE = 0.3;
+
+export function renderMap(input: RenderInput): RenderedMap {
+  const { budgetTokens } = input;
+  const header = [`# Repository map: ${input.files.length} files. Files ranked by relevance to the issue come first with their definitions (line, kind, name); then the other files by directory.`];
+  for (const note of input.notes) header.push(`# Note: ${note}`);
+  const used = header.reduce((n, l) => n + lineTokens(l), 0);
+
+  const treeNeed = Math.min(treeCost(input.files), Math.floor(budgetTokens * TREE_SHARE));
+  let remaining = budgetTokens - used - treeNeed;
+
+  const detailedLines: string[] = [];
+  const detailed: string[] = [];
+  const top = input.ranked[0]?.score ?? 0;
+  const candidates = input.ranked.filter((r) => r.score >= top * MIN_SHARE_OF_TOP).slice(0, MAX_DETAILED);
+  if (candidates.length > 0) {
+    const title = '## Most relevant files';
+    remaining -= lineTokens(title);
+    detailedLines.push(title);
+    for (const [i, r] of candidates.entries()) {
+      const entry = fitEntry(r, input.symbols.get(r.path) ?? [], input.matchedNames, symbolCap(i), remaining);
+      if (!entry) break;
+      detailedLines.push(...entry.lines);
+      detailed.push(r.path);
+      remaining -= entry.tokens;
+    }
+    if (detailed.length === 0) detailedLines.pop();
+  }
+
+  const shown = new Set(detailed);
+  const rest = input.files.filter((f) => !shown.has(f));
+  remaining += treeNeed;
+  const treeLines = rest.length > 0 ? renderTree(rest, remaining - lineTokens('## Other files by directory')) : [];
+  const lines = [...header, ...detailedLines];
+  if (treeLines.length > 0) lines.push(detailed.length > 0 ? '## Other files by directory' : '## Files by directory', ...treeLines);
+  return finish(lines, budgetTokens, detailed);
+}
+
+/** Per-line cost including its newline; summing lines this way matches the estimate of the joined text. */
+function lineTokens(line: string): number {
+  return estimateTokens(line) + 1;
+}
+
+function symbolCap(rank: number): number {
+  if (rank < 5) return 40;
+  if (rank < 15) return 15;
+  return 6;
+}
+
+function fitEntry(
+  r: RankedFile,
+  symbols: CodeSymbol[],
+  matched: ReadonlySet<string>,
+  cap: number,
+  budget: number,
+): { lines: string[]; tokens: number } | null {
+  const head = `${r.path}${r.reasons.length ? `  (${r.reasons.slice(0, 2).join('; ')})` : ''}`;
+  const headTokens = lineTokens(head);
+  if (headTokens > budget) return null;
+  // Definitions the issue named first, then exported and top-level ones, then the rest; shown in file order.
+  const order = symbols
+    .map((s, i) => ({ s, i, rank: matched.has(s.name) ? 0 : s.exported ? 1 : s.kind === 'method' || s.kind === 'key' ? 3 : 2 }))
+    .sort((a, b) => a.rank - b.rank || a.i - b.i);
+  const lines = [head];
+  let tokens = headTokens;
+  const chosen: typeof order = [];
+  for (const o of order.slice(0, cap)) {
+    const t = lineTokens(symbolLine(o.s));
+    if (tokens + t > budget) break;
+    chosen.push(o);
+    tokens += t;
+  }
+  chosen.sort((a, b) => a.i - b.i);
+  lines.push(...chosen.map((o) => symbolLine(o.s)));
+  const hidden = symbols.length - chosen.length;
+  if (hidden > 0) {
+    const more = `  … ${hidden} more definitions`;
+    const t = lineTokens(more);
+    if (tokens + t <= budget) {
+      lines.push(more);
+      tokens += t;
+    }
+  }
+  return { lines, tokens };
+}
+
+function symbolLine(s: CodeSymbol): string {
+  return `  ${s.line} ${s.kind} ${s.name}`;
+}
+
+// ---------------------------------------------------------------- the tree
+
+interface Level {
+  /** File names listed per directory, at most. */
+  names: number;
+  /** Directories deeper than this are folded into their ancestor. */
+  depth: number;
+}
+
+const NAME_CAPS = [Infinity, 40, 12, 4, 0];
+
+function levels(maxDepth: number): Level[] {
+  const out: Level[] = NAME_CAPS.map((names) => ({ names, depth: maxDepth }));
+  for (let d = maxDepth - 1; d >= 1; d--) out.push({ names: 0, depth: d });
+  return out;
+}
+
+/** The cheapest rendering's cost, so the ranked section leaves room for at least that. */
+function treeCost(files: string[]): number {
+  const lines = renderLevel(files, { names: 0, depth: 1 });
+  return lines.reduce((n, l) => n + lineTokens(l), 0) + lineTokens('## Other files by directory');
+}
+
+/** The most detailed rendering of `files` that fits `budget`; the least detailed one cut to fit otherwise. */
+function renderTree(files: string[], budget: number): string[] {
+  if (budget <= 0) return [];
+  let maxDepth = 1;
+  for (const f of files) maxDepth = Math.max(maxDepth, f.split('/').length - 1);
+  let last: string[] = [];
+  for (const level of levels(maxDepth)) {
+    last = renderLevel(files, level);
+    if (last.reduce((n, l) => n + lineTokens(l), 0) <= budget) return last;
+  }
+  const out: string[] = [];
+  let used = 0;
+  for (const [i, line] of last.entries()) {
+    const t = lineTokens(line);
+    const tail = `… ${last.length - i} more directories`;
+    if (used + t + lineTokens(tail) > budget) {
+      if (used + lineTokens(tail) <= budget) out.push(tail);
+      break;
+    }
+    out.push(line);
+    used += t;
+  }
+  return out;
+}
+
+interface Group {
+  /** Directory with a trailing slash, "" for the top. */
+  dir: string;
+  names: string[];
+  /** Files folded in from deeper directories. */
+  deep: number;
+  vendored: boolean;
+  exts: Map<string, number>;
+}
+
+function renderLevel(files: string[], level: Level): string[] {
+  const groups = new Map<string, Group>();
+  for (const file of files) {
+    const vendored = vendoredRoot(file);
+    let dir: string;
+    let deep = false;
+    if (vendored) {
+      dir = vendored;
+      deep = true;
+    } else {
+      const segments = file.split('/');
+      const dirSegments = segments.slice(0, -1);
+      deep = dirSegments.length > level.depth;
+      dir = dirSegments.slice(0, level.depth).join('/');
+      if (dir) dir += '/';
+    }
+    let g = groups.get(dir);
+    if (!g) {
+      g = { dir, names: [], deep: 0, vendored: Boolean(vendored), exts: new Map() };
+      groups.set(dir, g);
+    }
+    if (deep) g.deep++;
+    else g.names.push(path.posix.basename(file));
+    const ext = path.posix.extname(file) || '(none)';
+    g.exts.set(ext, (g.exts.get(ext) ?? 0) + 1);
+  }
+  return [...groups.values()].sort((a, b) => compareDirs(a.dir, b.dir)).map((g) => groupLine(g, level));
+}
+
+function groupLine(g: Group, level: Level): string {
+  const label = g.dir || './';
+  const total = g.names.length + g.deep;
+  if (g.vendored) return `${label} (${total} files, vendored or generated)`;
+  const where = g.deep > 0 ? `${label}**` : label;
+  if (level.names === 0 || g.deep > 0) {
+    const exts = [...g.exts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    const shownExts = exts.slice(0, 4).map(([e, n]) => `${n} ${e}`).join(', ');
+    const names = level.names > 0 && g.names.length > 0 ? `; here: ${listNames(g.names, level.names)}` : '';
+    return `${where} (${total} files: ${shownExts}${exts.length > 4 ? ', …' : ''})${names}`;
+  }
+  return `${label} ${listNames(g.names, level.names)}`;
+}
+
+function listNames(names: string[], cap: number): string {
+  const sorted = [...names].sort();
+  if (sorted.length <= cap) return sorted.join(', ');
+  return `${sorted.slice(0, cap).join(', ')}, … +${sorted.length - cap} more`;
+}
+
+/** Parents before children, siblings alphabetically: "a/", "a/b/", "a-c/". */
+function compareDirs(a: string, b: string): number {
+  const pa = a.split('/');
+  const pb = b.split('/');
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    if (pa[i] !== pb[i]) return pa[i]! < pb[i]! ? -1 : 1;
+  }
+  return pa.length - pb.length;
+}
+
+/** The budget is a promise: if per-line estimates drifted from the estimate of the whole, cut lines. */
+function finish(lines: string[], budgetTokens: number, detailed: string[]): RenderedMap {
+  let map = lines.join('\n');
+  let tokens = estimateTokens(map);
+  while (tokens > budgetTokens && lines.length > 0) {
+    lines.pop();
+    map = lines.join('\n');
+    tokens = estimateTokens(map);
+  }
+  const kept = new Set(lines.map((l) => l.split('  (')[0]));
+  return { map, tokens, detailed: detailed.filter((d) => kept.has(d)) };
+}
