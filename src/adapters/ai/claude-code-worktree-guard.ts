@@ -18,7 +18,13 @@ const MAX_BACKUP_BYTES = 64 * 1024 * 1024;
  */
 const SAFE_GIT = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null', '-c', 'core.untrackedCache=false'];
 
-type Backup = { kind: 'file'; data: Buffer; mode: number } | { kind: 'link'; target: string } | { kind: 'absent' } | { kind: 'none' };
+type Backup =
+  | { kind: 'file'; data: Buffer; mode: number }
+  | { kind: 'link'; target: string }
+  | { kind: 'dir' }
+  | { kind: 'absent' }
+  /** Too large to keep, or something Rig does not recreate (a nested repository). */
+  | { kind: 'none' };
 
 interface State {
   /** Equal fingerprints mean equal content, kind and executable bit. */
@@ -63,8 +69,8 @@ export class WorktreeGuard {
     const gitDir = (await git(root, ['rev-parse', '--absolute-git-dir'])).trim();
     const commonDir = (await git(root, ['rev-parse', '--path-format=absolute', '--git-common-dir'])).trim();
     const guard = new WorktreeGuard(root, gitDir, commonDir, new Map(), new Map(), await headCommit(root));
-    for (const file of await guard.watchedGitFiles()) guard.gitFiles.set(file, await guard.state(file));
-    for (const [p, entry] of await guard.status()) guard.before.set(p, entry);
+    for (const file of await guard.watchedGitFiles()) guard.gitFiles.set(file, await guard.state(file, true));
+    for (const [p, entry] of await guard.status(true)) guard.before.set(p, entry);
     return guard;
   }
 
@@ -82,7 +88,7 @@ export class WorktreeGuard {
       violations.push({ path: 'HEAD', reason: `the branch was moved (from ${this.head ?? 'no commit'} to ${head ?? 'no commit'})` });
       if (this.head) await git(this.root, [...SAFE_GIT, 'update-ref', '-m', 'rig: undo a move by the AI', 'HEAD', this.head]);
     }
-    this.lastStatus = await this.status();
+    this.lastStatus = await this.status(false);
     const changed = await this.changedPaths(this.lastStatus);
     for (const p of changed) {
       const reason = await this.escapes(p, this.lastStatus.get(p));
@@ -104,20 +110,20 @@ export class WorktreeGuard {
     // anything is written beneath its name.
     for (const p of [...paths].sort((a, b) => depth(b) - depth(a))) {
       const before = this.before.get(p);
-      if (before && (before.backup.kind === 'none' || before.fp === 'dir')) {
-        failed.add(p);
-        continue;
-      }
       const abs = this.absolute(p);
-      if (!abs) {
+      if (!abs || (before && (before.backup.kind === 'none' || before.backup.kind === 'dir'))) {
         failed.add(p);
         continue;
       }
-      try {
-        await fs.rm(abs, { recursive: true, force: true });
-      } catch {
-        failed.add(p);
-        continue;
+      // Beneath a directory swapped for a symlink, removing would reach outside; the symlink is a
+      // changed path of its own, shallower, and goes later in this loop.
+      if (await this.insideWorktree(abs)) {
+        try {
+          await fs.rm(abs, { recursive: true, force: true });
+        } catch {
+          failed.add(p);
+          continue;
+        }
       }
       if (before) fromBackup.push([p, before.backup]);
       else if (this.lastStatus.get(p)?.xy !== '??') fromIndex.push(p);
@@ -136,14 +142,14 @@ export class WorktreeGuard {
       if (!(await this.writeBack(p, backup))) failed.add(p);
     }
     // Whatever still differs from the snapshot was not restored, whichever step missed it.
-    const now = await this.changedPaths(await this.status());
+    const now = await this.changedPaths(await this.status(false));
     for (const p of now) if (paths.includes(p)) failed.add(p);
     return [...failed].sort();
   }
 
   // ---------------------------------------------------------------- snapshot parts
 
-  private async status(): Promise<Map<string, StatusEntry>> {
+  private async status(keepBackups: boolean): Promise<Map<string, StatusEntry>> {
     // -z: names arrive unquoted; --no-renames: one entry per path; -uall: files, not directories.
     const out = await git(this.root, [...SAFE_GIT, 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames']);
     const entries = new Map<string, StatusEntry>();
@@ -151,13 +157,13 @@ export class WorktreeGuard {
       if (record.length < 4) continue;
       const p = record.slice(3);
       const abs = this.absolute(p);
-      entries.set(p, { xy: record.slice(0, 2), ...(abs ? await this.state(abs) : { fp: 'outside', backup: { kind: 'none' } }) });
+      entries.set(p, { xy: record.slice(0, 2), ...(abs ? await this.state(abs, keepBackups) : { fp: 'outside', backup: { kind: 'none' } }) });
     }
     return entries;
   }
 
-  /** What `abs` holds, never following a symlink. */
-  private async state(abs: string): Promise<State> {
+  /** What `abs` holds, never following a symlink; file content is kept only with `keepBackup`. */
+  private async state(abs: string, keepBackup: boolean): Promise<State> {
     let st;
     try {
       st = await fs.lstat(abs);
@@ -170,10 +176,10 @@ export class WorktreeGuard {
       const target = await fs.readlink(abs);
       return { fp: `link:${target}`, backup: { kind: 'link', target } };
     }
-    if (st.isDirectory()) return { fp: 'dir', backup: { kind: 'none' } };
+    if (st.isDirectory()) return { fp: 'dir', backup: { kind: 'dir' } };
     if (!st.isFile()) return { fp: `special:${st.mode}`, backup: { kind: 'none' } };
     const exec = st.mode & 0o111 ? 'x' : '-';
-    if (this.backupBytes + st.size <= MAX_BACKUP_BYTES) {
+    if (keepBackup && this.backupBytes + st.size <= MAX_BACKUP_BYTES) {
       const data = await fs.readFile(abs);
       this.backupBytes += data.length;
       return { fp: `file:${exec}:${sha256(data)}`, backup: { kind: 'file', data, mode: st.mode & 0o7777 } };
@@ -218,34 +224,43 @@ export class WorktreeGuard {
 
   // ---------------------------------------------------------------- git directory
 
-  /** The files of the git directory that make git run programs or choose what it works on. */
+  /**
+   * The files of the git directory that make git run programs or choose what it works on.
+   * Directories come before what they hold, so a directory swapped for a symlink is put back
+   * before anything is judged (or written) beneath it.
+   */
   private async watchedGitFiles(): Promise<string[]> {
+    const dirs = [path.join(this.commonDir, 'hooks'), path.join(this.commonDir, 'info')];
     const files = [
       path.join(this.root, '.git'),
+      ...dirs,
       path.join(this.gitDir, 'HEAD'),
       path.join(this.gitDir, 'config.worktree'),
       path.join(this.gitDir, 'commondir'),
       path.join(this.commonDir, 'config'),
     ];
-    for (const dir of ['hooks', 'info']) files.push(...(await listFiles(path.join(this.commonDir, dir))));
+    for (const dir of dirs) files.push(...(await listFiles(dir)));
     return [...new Set(files)];
   }
 
   /** Restores every watched git file that changed (new ones removed); returns those paths. */
   private async restoreGitFiles(): Promise<string[]> {
     const changed: string[] = [];
-    const now = new Set([...this.gitFiles.keys(), ...(await this.watchedGitFiles())]);
-    for (const file of now) {
-      const before = this.gitFiles.get(file) ?? { fp: 'absent', backup: { kind: 'absent' } as Backup };
-      // In a plain repository .git is the git directory itself: its files are judged one by one.
-      if (before.fp === 'dir') continue;
-      const after = await this.state(file);
-      if (after.fp === before.fp) continue;
-      changed.push(file);
-      await fs.rm(file, { recursive: true, force: true }).catch(() => {});
-      await writeBackup(file, before.backup).catch(() => {});
-    }
+    const known = [...this.gitFiles.keys()];
+    for (const file of known) await this.restoreGitFile(file, changed);
+    // Only now, with the directories back, is listing them safe.
+    for (const file of await this.watchedGitFiles()) if (!this.gitFiles.has(file)) await this.restoreGitFile(file, changed);
     return changed;
+  }
+
+  private async restoreGitFile(file: string, changed: string[]): Promise<void> {
+    const before = this.gitFiles.get(file) ?? { fp: 'absent', backup: { kind: 'absent' } };
+    const after = await this.state(file, false);
+    if (after.fp === before.fp) return;
+    changed.push(file);
+    // fs.rm removes a symlink itself, never what it points at.
+    await fs.rm(file, { recursive: true, force: true }).catch(() => {});
+    await writeBackup(file, before.backup).catch(() => {});
   }
 
   // ---------------------------------------------------------------- writing back
@@ -264,6 +279,18 @@ export class WorktreeGuard {
     } catch {
       return false;
     }
+  }
+
+  /** True when no directory between the worktree root and `abs` is a symlink (or anything but a directory). */
+  private async insideWorktree(abs: string): Promise<boolean> {
+    let dir = this.root;
+    for (const part of path.relative(this.root, path.dirname(abs)).split(path.sep).filter(Boolean)) {
+      dir = path.join(dir, part);
+      const st = await fs.lstat(dir).catch(() => null);
+      if (!st) return true;
+      if (!st.isDirectory()) return false;
+    }
+    return true;
   }
 
   /** Creates the directories above `abs`, refusing any that is a symlink: a write must not leave the worktree. */
@@ -308,6 +335,9 @@ export class WorktreeGuard {
 async function writeBackup(abs: string, backup: Backup): Promise<void> {
   switch (backup.kind) {
     case 'absent':
+      return;
+    case 'dir':
+      await fs.mkdir(abs);
       return;
     case 'link':
       await fs.symlink(backup.target, abs);
