@@ -89,41 +89,61 @@ export class Engine {
   }
 
   /**
-   * Runs an issue. A task of the same issue that was interrupted is carried on (same branch, same
-   * PR); one that is running or awaiting approval is not started twice.
+   * Runs an issue to its end. A task of the same issue that was interrupted is carried on (same
+   * branch, same PR); one that is running or awaiting approval is not started twice.
    */
   async exec(ref: IssueRef, opts: ExecOptions = {}): Promise<Task> {
-    const latest = (await this.tasksForIssue(ref)).at(-1);
-    if (latest && !isTerminal(latest.status)) {
-      if (latest.status === 'awaiting_approval') {
-        throw new TaskConflictError(`issue #${ref.number} already has task ${latest.id} awaiting approval: rig approve ${latest.id} or rig reject ${latest.id}`);
-      }
-      throw new TaskConflictError(`issue #${ref.number} is already being run as task ${latest.id} (${latest.status}) by another process`);
-    }
-    if (latest && (latest.status === 'interrupted' || (latest.status === 'failed' && latest.resumeFrom))) return this.resume(latest.id, opts);
+    return (await this.start(ref, opts)).done;
+  }
 
-    const issue = await this.runDeps.codeHost.getIssue(ref);
-    const now = this.runDeps.now();
-    let task: Task | undefined;
-    for (let i = 0; i < 5 && !task; i++) {
-      const id = this.newId(ref.number, now);
-      if (!(await this.store.claim(id))) continue;
-      const candidate = newTask({ id, issue, config: this.config, baseBranch: this.config.source?.base_branch ?? 'main', steps: opts.steps, now });
-      try {
-        await this.store.create(candidate);
-        task = candidate;
-      } catch (err) {
-        await this.store.release(id);
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  /**
+   * Creates (or picks up) the issue's task and returns it at once, with the run going on in the
+   * background: what a server or an editor needs to answer without waiting for the pipeline.
+   */
+  async start(ref: IssueRef, opts: ExecOptions = {}): Promise<{ task: Task; done: Promise<Task> }> {
+    // The issue's own lease: two triggers for one issue at the same moment make one task.
+    const issueKey = `issue.${ref.owner}.${ref.repo}.${ref.number}`;
+    if (!(await this.store.claim(issueKey))) throw new TaskConflictError(`issue #${ref.number} is being started by another process`);
+    try {
+      const latest = (await this.tasksForIssue(ref)).at(-1);
+      if (latest && !isTerminal(latest.status)) {
+        if (latest.status === 'awaiting_approval') {
+          throw new TaskConflictError(`issue #${ref.number} already has task ${latest.id} awaiting approval: rig approve ${latest.id} or rig reject ${latest.id}`);
+        }
+        throw new TaskConflictError(`issue #${ref.number} is already being run as task ${latest.id} (${latest.status}) by another process`);
       }
+      if (latest && (latest.status === 'interrupted' || (latest.status === 'failed' && latest.resumeFrom))) return await this.startResume(latest.id, opts);
+
+      const issue = await this.runDeps.codeHost.getIssue(ref);
+      const now = this.runDeps.now();
+      let task: Task | undefined;
+      for (let i = 0; i < 5 && !task; i++) {
+        const id = this.newId(ref.number, now);
+        if (!(await this.store.claim(id))) continue;
+        const candidate = newTask({ id, issue, config: this.config, baseBranch: this.config.source?.base_branch ?? 'main', steps: opts.steps, now });
+        try {
+          await this.store.create(candidate);
+          task = candidate;
+        } catch (err) {
+          await this.store.release(id);
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        }
+      }
+      if (!task) throw new Error('could not allocate a unique task id');
+      await this.store.appendLog(task.id, 'info', `task created for ${issue.url}`, 'queued');
+      this.runDeps.emit({ type: 'task.updated', task: structuredClone(task) });
+      return { task, done: this.drive(task, this.firstPhase(task), opts) };
+    } finally {
+      await this.store.release(issueKey);
     }
-    if (!task) throw new Error('could not allocate a unique task id');
-    await this.store.appendLog(task.id, 'info', `task created for ${issue.url}`, 'queued');
-    return this.drive(task, this.firstPhase(task), opts);
   }
 
   /** Carries on an interrupted (or failed, cancelled, timed-out) task on its own branch. */
   async resume(id: string, opts: ExecOptions = {}): Promise<Task> {
+    return (await this.startResume(id, opts)).done;
+  }
+
+  private async startResume(id: string, opts: ExecOptions): Promise<{ task: Task; done: Promise<Task> }> {
     const found = await this.get(id);
     if (!(await this.store.claim(found.id))) throw new TaskConflictError(`task ${found.id} is being run by another process`);
     const task = (await this.store.get(found.id))!;
@@ -140,7 +160,7 @@ export class Engine {
     task.resumeFrom = undefined;
     await this.store.save(task);
     await this.store.appendLog(task.id, 'info', `carrying on from ${entry} (resume ${task.resumes})`, 'queued');
-    return this.drive(task, entry, opts);
+    return { task, done: this.drive(task, entry, opts) };
   }
 
   /**

@@ -28,8 +28,10 @@ export interface RenderedMap {
 /** Files scoring below this share of the best are noise in the detailed section. */
 const MIN_SHARE_OF_TOP = 0.05;
 const MAX_DETAILED = 60;
-/** Share of the budget kept for the directory tree when the ranked files would fill it. */
-const TREE_SHARE = 0.3;
+/** Most of the budget the directory tree may claim from the ranked files: the planner needs both. */
+const TREE_SHARE = 0.35;
+/** The tree detail worth reserving room for: every directory, up to this many names in each. */
+const RESERVED_NAMES = 12;
 
 export function renderMap(input: RenderInput): RenderedMap {
   const { budgetTokens } = input;
@@ -73,9 +75,9 @@ function lineTokens(line: string): number {
 }
 
 function symbolCap(rank: number): number {
-  if (rank < 5) return 40;
-  if (rank < 15) return 15;
-  return 6;
+  if (rank < 5) return 25;
+  if (rank < 15) return 10;
+  return 4;
 }
 
 function fitEntry(
@@ -136,19 +138,23 @@ function levels(maxDepth: number): Level[] {
   return out;
 }
 
-/** The cheapest rendering's cost, so the ranked section leaves room for at least that. */
+/** What a useful tree costs, so the ranked section leaves room for it (up to TREE_SHARE of the budget). */
 function treeCost(files: string[]): number {
-  const lines = renderLevel(files, { names: 0, depth: 1 });
+  const lines = renderLevel(files, { names: RESERVED_NAMES, depth: maxDepthOf(files) });
   return lines.reduce((n, l) => n + lineTokens(l), 0) + lineTokens('## Other files by directory');
+}
+
+function maxDepthOf(files: string[]): number {
+  let depth = 1;
+  for (const f of files) depth = Math.max(depth, f.split('/').length - 1);
+  return depth;
 }
 
 /** The most detailed rendering of `files` that fits `budget`; the least detailed one cut to fit otherwise. */
 function renderTree(files: string[], budget: number): string[] {
   if (budget <= 0) return [];
-  let maxDepth = 1;
-  for (const f of files) maxDepth = Math.max(maxDepth, f.split('/').length - 1);
   let last: string[] = [];
-  for (const level of levels(maxDepth)) {
+  for (const level of levels(maxDepthOf(files))) {
     last = renderLevel(files, level);
     if (last.reduce((n, l) => n + lineTokens(l), 0) <= budget) return last;
   }

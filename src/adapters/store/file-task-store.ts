@@ -17,6 +17,8 @@ const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$/;
 export class FileTaskStore implements TaskStore {
   private readonly dir: string;
   private readonly nextSeq = new Map<string, number>();
+  /** Leases this process holds: a second claim from the same process (a server's second trigger) is refused too. */
+  private readonly held = new Set<string>();
 
   constructor(stateDir: string) {
     this.dir = path.join(stateDir, 'tasks');
@@ -137,17 +139,25 @@ export class FileTaskStore implements TaskStore {
   }
 
   async claim(id: string): Promise<boolean> {
+    if (this.held.has(id)) return false;
+    this.held.add(id);
     // Claimed before the task file exists, so no reader ever sees a new task without its owner.
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
-    return tryAcquireLease(this.file(id, '.lock'));
+    const ok = await tryAcquireLease(this.file(id, '.lock')).catch((err: unknown) => {
+      this.held.delete(id);
+      throw err;
+    });
+    if (!ok) this.held.delete(id);
+    return ok;
   }
 
   async clearCancel(id: string): Promise<void> {
     await fs.rm(this.file(id, '.cancel'), { force: true });
   }
 
-  release(id: string): Promise<void> {
-    return releaseLease(this.file(id, '.lock'));
+  async release(id: string): Promise<void> {
+    this.held.delete(id);
+    await releaseLease(this.file(id, '.lock'));
   }
 
   async ownedElsewhere(id: string): Promise<boolean> {
