@@ -54,6 +54,12 @@ class MemoryCodeHost implements CodeHost {
   async getIssue(ref: IssueRef): Promise<Issue> {
     return { ...ref, title: `Feature ${ref.number}`, body: 'bench', labels: [], author: 'bench', url: `https://example.invalid/${ref.number}`, comments: [] };
   }
+  async listOpenIssues() {
+    return [];
+  }
+  async permissionOf() {
+    return 'write' as const;
+  }
   async findPullRequest(_ref: IssueRef, branch: string) {
     return this.pulls.get(branch) ?? null;
   }

@@ -152,8 +152,23 @@ export interface PullRequestDraft {
   draft: boolean;
 }
 
+export type RepoPermission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
+
+export interface IssueSummary {
+  number: number;
+  title: string;
+  labels: string[];
+  author: string;
+  updatedAt: string;
+  url: string;
+}
+
 export interface CodeHost {
   getIssue(ref: IssueRef): Promise<Issue>;
+  /** Open issues carrying every one of `labels` (all open issues when empty), newest first. */
+  listOpenIssues(repo: { owner: string; repo: string }, labels: string[]): Promise<IssueSummary[]>;
+  /** The user's role on the repository, to decide who may start a run. */
+  permissionOf(repo: { owner: string; repo: string }, user: string): Promise<RepoPermission>;
   /** The open pull request whose head is `branch`, if there is one: how a lost creation answer is found. */
   findPullRequest(ref: IssueRef, branch: string): Promise<PullRequest | null>;
   createPullRequest(ref: IssueRef, draft: PullRequestDraft): Promise<PullRequest>;

@@ -73,11 +73,18 @@ export function applyIndent(map: IndentMap, indent: string): string | null {
   return map.to + converted.slice(map.from.length);
 }
 
+export function isIdentity(map: IndentMap): boolean {
+  return map.convert === null && map.from === map.to;
+}
+
+/** For the model: what was done to its indentation, so it can send the file's own next time. */
 export function describeMap(map: IndentMap): string {
   const parts: string[] = [];
-  if (map.convert) parts.push(map.convert.to === 'tabs' ? `spaces as tabs (${map.convert.tabWidth} per tab)` : `tabs as ${map.convert.tabWidth} spaces`);
-  if (map.from !== map.to) parts.push(`indentation ${visible(map.from)} as ${visible(map.to)}`);
-  return parts.join(', ');
+  if (map.convert) {
+    parts.push(map.convert.to === 'tabs' ? `a tab for every ${map.convert.tabWidth} spaces` : `${map.convert.tabWidth} spaces for every tab`);
+  }
+  if (map.from !== map.to) parts.push(`indentation ${visible(map.from)} became ${visible(map.to)}`);
+  return parts.join('; ');
 }
 
 /** Indentation of the model's non-blank lines: what says which character and step it indents with. */

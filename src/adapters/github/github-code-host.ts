@@ -1,6 +1,6 @@
 import type { Octokit } from '@octokit/rest';
 import type { Issue, IssueComment, IssueRef, PullRequest } from '../../core/model';
-import type { CodeHost, PullRequestDraft } from '../../core/ports';
+import type { CodeHost, IssueSummary, PullRequestDraft, RepoPermission } from '../../core/ports';
 import { GitHubRateLimitError } from './octokit-client';
 
 /** A GitHub failure put in words a user can act on; `status` is GitHub's HTTP status, null when it was never reached. */
@@ -60,6 +60,47 @@ export class GitHubCodeHost implements CodeHost {
       url: data.html_url,
       comments: comments.map((c): IssueComment => ({ author: c.user?.login ?? 'ghost', body: c.body ?? '' })),
     };
+  }
+
+  async listOpenIssues(repo: { owner: string; repo: string }, labels: string[]): Promise<IssueSummary[]> {
+    const ref = { ...repo, number: 0 };
+    const items = await this.call(`listing open issues of ${repo.owner}/${repo.repo}`, ref, 'repo', () =>
+      this.octokit.paginate(this.octokit.rest.issues.listForRepo, {
+        owner: repo.owner,
+        repo: repo.repo,
+        state: 'open',
+        sort: 'updated',
+        direction: 'desc',
+        per_page: this.pageSize,
+        ...(labels.length ? { labels: labels.join(',') } : {}),
+      }),
+    );
+    // The issues endpoint lists pull requests too.
+    return items
+      .filter((i) => !i.pull_request)
+      .map((i) => ({
+        number: i.number,
+        title: i.title,
+        labels: i.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter((n) => n !== ''),
+        author: i.user?.login ?? 'ghost',
+        updatedAt: i.updated_at,
+        url: i.html_url,
+      }));
+  }
+
+  async permissionOf(repo: { owner: string; repo: string }, user: string): Promise<RepoPermission> {
+    const ref = { ...repo, number: 0 };
+    try {
+      const { data } = await this.call(`reading ${user}'s permission on ${repo.owner}/${repo.repo}`, ref, 'repo', () =>
+        this.octokit.rest.repos.getCollaboratorPermissionLevel({ owner: repo.owner, repo: repo.repo, username: user }),
+      );
+      const role = (data as { role_name?: string }).role_name ?? data.permission;
+      return (['admin', 'maintain', 'write', 'triage', 'read'] as const).find((r) => r === role) ?? (data.permission === 'none' ? 'none' : 'read');
+    } catch (err) {
+      // GitHub answers 404 for a user who is not a collaborator.
+      if (err instanceof GitHubError && err.status === 404) return 'none';
+      throw err;
+    }
   }
 
   async findPullRequest(ref: IssueRef, branch: string): Promise<PullRequest | null> {
