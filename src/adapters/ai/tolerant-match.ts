@@ -37,7 +37,7 @@ export type TolerantOutcome =
   | { kind: 'replaced'; text: string; firstLine: number; lastLine: number; note: string }
   | { kind: 'refused'; message: string };
 
-type Difference = 'line endings' | 'a missing final newline' | 'trailing whitespace' | 'typographic quotes and dashes' | 'indentation';
+type Difference = 'line endings' | 'the final newline' | 'trailing whitespace' | 'typographic quotes and dashes' | 'indentation';
 
 interface Tier {
   trailing: boolean;
@@ -110,7 +110,7 @@ export function tolerantReplace(fileText: string, oldStr: string, newStr: string
     if (found.length > 1) {
       const allowed = [...new Set(found.flatMap((c) => [...c.differences]))];
       return refused(
-        `old_str does not occur exactly in ${fileName}, and allowing for ${listed(allowed)} it matches ${found.length} places (${found
+        `old_str does not occur exactly in ${fileName}, and allowing for differences in ${listed(allowed)} it matches ${found.length} places (${found
           .map((c) => lineRange(c.start, c.end))
           .join(', ')}). Include more surrounding lines, copied exactly from the file, so that it matches exactly once.`,
       );
@@ -252,7 +252,7 @@ function assemble(ctx: Context, tier: Tier, start: number, startCol: number, hea
   const differences = new Set<Difference>(lines.flatMap((l) => l.differences));
   const terminators = ctx.file.slice(start, end + 1).map((l, i) => (start + i < end || endCol === null ? l.eol : ''));
   if (terminators.includes('\r\n') !== ctx.oldHadCarriageReturns && terminators.some((t) => t !== '')) differences.add('line endings');
-  if (endCol === null && ctx.old.endsWithNewline && ctx.file[end]!.eol === '') differences.add('a missing final newline');
+  if (endCol === null && ctx.old.endsWithNewline && ctx.file[end]!.eol === '') differences.add('the final newline');
   return { start, end, startCol, headPartial, endCol, parts: lines.map((l) => l.part), pairs, maps, differences };
 }
 

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { adaptLineEndings, tolerantReplace } from './tolerant-match';
 
 /** Larger files are not something to edit by exact string replacement, and would flood the context. */
 export const MAX_FILE_BYTES = 1024 * 1024;
@@ -53,6 +54,16 @@ export const WHOLE_FILE_TOOLS = Object.keys(wholeFileCommand) as WholeFileTool[]
 const ELISION_LINE =
   /^\s*(?:\/\/+|#+|--|;+|\/\*+|\*|<!--|\{\/\*)\s*(?:(?:\.{3}|…).*|.*\b(?:rest of (?:the )?(?:code|file|class|function|module|implementation|content)|(?:existing|unchanged|remaining|previous|other) (?:code|content|imports|methods|functions|tests|lines)\b.*(?:unchanged|here|above|below|remains?|as before|omitted|\.{3}|…)).*)$/i;
 
+export interface WorktreeFilesOptions {
+  /**
+   * When str_replace's old_str is not in the file exactly, still apply it if it matches exactly one
+   * place once line endings, trailing whitespace, typographic quotes and dashes or a uniform shift
+   * of indentation are set aside, and write new_str in the file's conventions. Default true; false
+   * gives exact matching only, which is what the edit corpus measures the tolerance against.
+   */
+  tolerant?: boolean;
+}
+
 interface ResolvedPath {
   /** Where reads and writes go: symlinks inside the worktree already followed. */
   absolute: string;
@@ -64,15 +75,18 @@ interface ResolvedPath {
 export class WorktreeFiles {
   private readonly changed = new Set<string>();
 
-  private constructor(private readonly root: string) {}
+  private constructor(
+    private readonly root: string,
+    private readonly tolerant: boolean,
+  ) {}
 
   /** `worktree` must be an existing directory; it is resolved once so symlinked temp dirs compare correctly. */
-  static async open(worktree: string): Promise<WorktreeFiles> {
+  static async open(worktree: string, options: WorktreeFilesOptions = {}): Promise<WorktreeFiles> {
     const root = await fs.realpath(worktree).catch((err: NodeJS.ErrnoException) => {
       throw new Error(`worktree ${worktree} cannot be opened (${err.code ?? err.message})`);
     });
     if (!(await fs.stat(root)).isDirectory()) throw new Error(`worktree ${worktree} is not a directory`);
-    return new WorktreeFiles(root);
+    return new WorktreeFiles(root, options.tolerant ?? true);
   }
 
   /** Relative paths written so far, sorted. */
