@@ -175,7 +175,8 @@ export const openWorkspace = (options: WorkspaceOptions) => Workspace.open(optio
 function secretsInConfig(config: RigConfig | null): string[] {
   if (!config) return [];
   const out: string[] = [];
-  if (config.server?.secret) out.push(config.server.secret);
+  const server = config.server;
+  for (const secret of [server?.secret, server?.api_key, server?.slack_signing_secret]) if (secret) out.push(secret);
   for (const n of config.notify) if (n.type !== 'comment') out.push(n.webhook);
   return out;
 }

@@ -36,6 +36,7 @@ interface Scenario {
   edits?: Array<{ path: string; content: string }>;
   links?: Array<{ path: string; target: string }>;
   deletes?: string[];
+  /** Fields merged into the result object; null removes one. */
   result?: Record<string, unknown>;
   output?: 'result' | 'truncated' | 'none';
   stderr?: string;
@@ -160,6 +161,8 @@ describe('ClaudeCodeAgent: a successful coding run', () => {
         { path: 'src/app.test.ts', content: 'import { add } from "./app";\n' },
       ],
     });
+    // A token from Rig's own environment would take precedence over the configured key.
+    process.env.ANTHROPIC_AUTH_TOKEN = 'some-other-bearer-token';
     const r = recorder();
     const out = await agent().code({ issue, plan }, r.ctx);
 
@@ -178,6 +181,7 @@ describe('ClaudeCodeAgent: a successful coding run', () => {
     expect(rec.argv.join(' ')).not.toContain(API_KEY);
     expect(rec.env.ANTHROPIC_API_KEY).toBe(API_KEY);
     expect(rec.env.ANTHROPIC_BASE_URL).toBe('http://127.0.0.1:9/anthropic');
+    expect(rec.env.ANTHROPIC_AUTH_TOKEN).toBeUndefined();
     expect(rec.env.GITHUB_TOKEN).toBeUndefined();
     expect(rec.env.CLAUDE_CONFIG_DIR).toBe(configDir);
     expect(rec.argv).toEqual([
@@ -214,7 +218,7 @@ describe('ClaudeCodeAgent: a successful coding run', () => {
     await fs.writeFile(wt('notes.txt'), 'untracked before the run\n');
     await scenario({
       edits: [{ path: 'README.md', content: '# calc\nlocal note\nand more\n' }],
-      result: { modelUsage: undefined, total_cost_usd: undefined },
+      result: { modelUsage: null, total_cost_usd: null },
     });
     const r = recorder();
     const out = await agent({ model: 'claude-sonnet-4-5' }).fix(
@@ -262,7 +266,7 @@ describe('ClaudeCodeAgent: failed runs leave nothing behind', () => {
   });
 
   it('treats error_max_turns as a budget stop, reports its usage, and reverts', async () => {
-    await scenario({ edits, result: { subtype: 'error_max_turns', is_error: true, num_turns: 6, result: undefined } });
+    await scenario({ edits, result: { subtype: 'error_max_turns', is_error: true, num_turns: 6, result: null } });
     const r = recorder();
     const err = await caught(agent().code({ issue, plan }, r.ctx));
     expect(err.kind).toBe('budget');
@@ -292,10 +296,10 @@ describe('ClaudeCodeAgent: failed runs leave nothing behind', () => {
   it('stops a run that hangs, with the process it started, at the timeout', async () => {
     await scenario({ edits, hang: true, spawnChild: true });
     const started = Date.now();
-    const err = await caught(agent({ timeoutMs: 1500 }).code({ issue, plan }, recorder().ctx));
+    const err = await caught(agent({ timeoutMs: 2000 }).code({ issue, plan }, recorder().ctx));
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(err.kind).toBe('unavailable');
-    expect(err.message).toContain('did not finish within 1.5s');
+    expect(err.message).toContain('did not finish within 2s');
     const rec = await record();
     expect(rec.childPid).toBeGreaterThan(0);
     await waitFor(async () => !alive(rec.pid) && !alive(rec.childPid!));

@@ -242,7 +242,8 @@ export class ClaudeCodeAgent implements AiAgent {
 
     const reverted = await this.revert(guard, inspection, ctx);
     if (failure === 'aborted') {
-      if (reverted) ctx.log('warn', `${purpose}: cancelled;${reverted}`);
+      for (const v of inspection.violations) ctx.log('warn', this.redact(`${purpose}: Claude Code changed ${v.path} (${v.reason}); undone`));
+      if (reverted) ctx.log('warn', `${purpose}: cancelled.${reverted}`);
       throw abortReason(ctx.signal);
     }
     throw new AiError(this.redact(`${failure.message}.${reverted}`), failure.kind);

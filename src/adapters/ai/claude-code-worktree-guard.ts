@@ -106,8 +106,9 @@ export class WorktreeGuard {
     const failed = new Set<string>();
     const fromIndex: string[] = [];
     const fromBackup: Array<[string, Backup]> = [];
-    // Removal first, deepest paths first: a directory swapped for a symlink is gone before
-    // anything is written beneath its name.
+    // Everything is removed before anything is written, so a directory swapped for a symlink is
+    // gone before a file is restored beneath its name; deepest first, so nothing is removed
+    // through that symlink on the way.
     for (const p of [...paths].sort((a, b) => depth(b) - depth(a))) {
       const before = this.before.get(p);
       const abs = this.absolute(p);
@@ -135,7 +136,7 @@ export class WorktreeGuard {
         // through a symlinked leading directory.
         await git(this.root, [...SAFE_GIT, 'checkout-index', '--force', '-z', '--stdin'], { input: fromIndex.map((p) => `${p}\0`).join('') });
       } catch {
-        for (const p of fromIndex) failed.add(p);
+        // It carries on past a path it cannot write; the check below names whichever those were.
       }
     }
     for (const [p, backup] of fromBackup) {

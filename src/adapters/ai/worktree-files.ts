@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { eolStyle, toLines } from './text-lines';
 import { adaptLineEndings, tolerantReplace } from './tolerant-match';
 
 /** Larger files are not something to edit by exact string replacement, and would flood the context. */
@@ -187,10 +188,15 @@ export class WorktreeFiles {
 
   async strReplace(relPath: string, oldStr: string, newStr: string): Promise<string> {
     if (oldStr.length === 0) throw new EditRefusal('old_str is empty; give the exact text to replace.');
+    // A model that sends the same text twice believes it changed something; saying so beats "Edited".
+    if (oldStr === newStr) {
+      throw new EditRefusal('No replacement was performed: old_str and new_str are identical, so the edit would change nothing. Put the new text in new_str.');
+    }
     const target = await this.existingFile(relPath);
     const text = await this.readText(target);
     const starts = occurrences(text, oldStr);
     if (starts.length === 0) {
+      if (this.tolerant) return this.replaceTolerantly(target, text, oldStr, newStr);
       throw new EditRefusal(
         `No replacement was performed: old_str was not found in ${target.relative}. It must match the file exactly, including whitespace and indentation; view the file to copy it.`,
       );
@@ -202,27 +208,43 @@ export class WorktreeFiles {
       );
     }
     const at = starts[0]!;
+    const written = this.tolerant ? adaptLineEndings(text, newStr) : newStr;
     // Slicing, not String.replace: the model's text may contain `$&`-style patterns.
-    const updated = text.slice(0, at) + newStr + text.slice(at + oldStr.length);
+    const updated = text.slice(0, at) + written + text.slice(at + oldStr.length);
+    if (updated === text) throw unchanged(target);
     await this.write(target, updated);
     const firstLine = lineOf(updated, at);
-    const lastLine = firstLine + splitLines(newStr).length - 1;
+    const lastLine = firstLine + splitLines(written).length - 1;
     return `Edited ${target.relative}. Lines around the change:\n${snippet(updated, firstLine, lastLine)}`;
+  }
+
+  private async replaceTolerantly(target: ResolvedPath, text: string, oldStr: string, newStr: string): Promise<string> {
+    const outcome = tolerantReplace(text, oldStr, newStr, target.relative);
+    if (outcome.kind === 'refused') throw new EditRefusal(`No replacement was performed: ${outcome.message}`);
+    if (outcome.text === text) throw unchanged(target);
+    await this.write(target, outcome.text);
+    return `Edited ${target.relative}. ${outcome.note} Lines around the change:\n${snippet(outcome.text, outcome.firstLine, outcome.lastLine)}`;
   }
 
   async insert(relPath: string, insertLine: number, insertText: string): Promise<string> {
     const target = await this.existingFile(relPath);
     const text = await this.readText(target);
-    const lines = splitLines(text);
+    // In a file with one line-ending style the inserted lines take it, whichever the model typed:
+    // the work is done in LF and CRLF is restored at the end (such a file has no bare LF to confuse).
+    const style = this.tolerant && text.includes('\n') ? eolStyle(toLines(text)) : null;
+    const base = style === '\r\n' ? text.replace(/\r\n/g, '\n') : text;
+    const typed = style ? insertText.replace(/\r\n/g, '\n') : insertText;
+    const lines = splitLines(base);
     if (insertLine < 0 || insertLine > lines.length) {
       throw new EditRefusal(
         `insert_line ${insertLine} is outside ${target.relative}: it must be between 0 (before the first line) and ${lines.length} (after the last line).`,
       );
     }
-    const newLines = insertText === '' ? [] : insertText.replace(/\n$/, '').split('\n');
-    const endsWithNewline = text.endsWith('\n') || text.length === 0;
+    const newLines = typed === '' ? [] : typed.replace(/\n$/, '').split('\n');
+    const endsWithNewline = base.endsWith('\n') || base.length === 0;
     lines.splice(insertLine, 0, ...newLines);
-    const updated = lines.join('\n') + (endsWithNewline ? '\n' : '');
+    const joined = lines.join('\n') + (endsWithNewline ? '\n' : '');
+    const updated = style === '\r\n' ? joined.replace(/\n/g, '\r\n') : joined;
     await this.write(target, updated);
     return `Inserted ${newLines.length} line(s) into ${target.relative} after line ${insertLine}. Lines around the change:\n${snippet(
       updated,
@@ -440,6 +462,12 @@ async function deepestExisting(root: string, lexical: string): Promise<{ existin
     if (current === root) return { existing: root, exists };
     current = path.dirname(current);
   }
+}
+
+function unchanged(target: ResolvedPath): EditRefusal {
+  return new EditRefusal(
+    `No replacement was performed: written in ${target.relative}'s own line endings, indentation and characters, new_str is the text already there, so nothing would change.`,
+  );
 }
 
 function refusalForFsError(err: unknown): string | null {

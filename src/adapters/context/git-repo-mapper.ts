@@ -25,7 +25,6 @@ export interface GitRepoMapperOptions {
   grepPerFile?: number;
   /** Also search file text for the plain words (weakest evidence, one more git grep). */
   searchWords?: boolean;
-  concurrency?: number;
 }
 
 export const MIN_BUDGET_TOKENS = 100;
@@ -41,7 +40,6 @@ const DEFAULTS: Required<GitRepoMapperOptions> = {
   grepMaxHits: 50_000,
   grepPerFile: 20,
   searchWords: true,
-  concurrency: 32,
 };
 
 export class GitRepoMapper implements RepoMapper {
@@ -70,7 +68,6 @@ export class GitRepoMapper implements RepoMapper {
         maxFileBytes: this.opts.maxFileBytes,
         maxTotalBytes: this.opts.maxTotalBytes,
         timeBudgetMs: this.opts.readTimeMs,
-        concurrency: this.opts.concurrency,
         signal,
       }),
       this.search(root, terms.identifiers, false, limits),

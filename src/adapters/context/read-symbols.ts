@@ -1,6 +1,6 @@
 // Reads the project's own source files and extracts their definitions, within limits on file size,
 // total bytes and time, so that a repository with a 2 GB data file or a million files still maps.
-import { promises as fs } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { exclusionOf, languageFromShebang, languageOf, type Language } from './file-kinds';
 import { MapAbortedError } from './git-search';
@@ -13,7 +13,6 @@ export interface ReadLimits {
   maxTotalBytes: number;
   /** Reading stops after this long; what was read so far is used. */
   timeBudgetMs: number;
-  concurrency: number;
   signal?: AbortSignal;
 }
 
@@ -42,18 +41,17 @@ export async function readSymbols(root: string, files: string[], limits: ReadLim
   const deadline = Date.now() + limits.timeBudgetMs;
   let totalBytes = 0;
   let read = 0;
-  let skipped = 0;
-  let next = 0;
-
-  const worker = async () => {
-    while (next < queue.length) {
-      if (limits.signal?.aborted) throw new MapAbortedError();
-      const item = queue[next++]!;
-      if (Date.now() > deadline || totalBytes >= limits.maxTotalBytes) {
-        skipped++;
-        continue;
-      }
-      const text = await readText(path.join(root, item.file), limits.maxFileBytes);
+  for (let start = 0; start < queue.length; start += BATCH) {
+    // Synchronous reads are an order of magnitude faster than fs.promises for many small files
+    // (no thread-pool round trip per call); yielding between batches keeps timers, the git
+    // searches' output and the abort signal flowing.
+    if (start > 0) await new Promise((r) => setImmediate(r));
+    if (limits.signal?.aborted) throw new MapAbortedError();
+    if (Date.now() > deadline || totalBytes >= limits.maxTotalBytes) {
+      return { symbols, read, skippedForLimits: queue.length - start };
+    }
+    for (const item of queue.slice(start, start + BATCH)) {
+      const text = readText(path.join(root, item.file), limits.maxFileBytes);
       if (text === null) continue;
       totalBytes += text.length;
       read++;
@@ -62,25 +60,43 @@ export async function readSymbols(root: string, files: string[], limits: ReadLim
       const found = extractSymbols(text, lang);
       if (found.length > 0) symbols.set(item.file, found);
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, limits.concurrency) }, worker));
-  return { symbols, read, skippedForLimits: skipped };
+  }
+  return { symbols, read, skippedForLimits: 0 };
 }
 
+/** Files read between yields to the event loop. */
+const BATCH = 200;
+
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
 /**
- * The file's text, or null when it is not a regular file (symlinks could point anywhere, including
- * outside the repository), is too large, is binary, or has gone since git listed it.
+ * The file's text, or null when it is not a regular file (a symlink could point anywhere, a FIFO
+ * would block), is too large, is binary, or has gone since git listed it.
  */
-async function readText(file: string, maxBytes: number): Promise<string | null> {
+function readText(file: string, maxBytes: number): string | null {
+  let fd: number;
   try {
-    const st = await fs.lstat(file);
-    if (!st.isFile() || st.size > maxBytes) return null;
-    const buf = await fs.readFile(file);
-    if (buf.subarray(0, 8000).includes(0)) return null;
-    return buf.toString('utf8');
+    fd = openSync(file, OPEN_FLAGS);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ELOOP' || code === 'ENOTDIR') return null;
+    if (UNREADABLE.has((err as NodeJS.ErrnoException).code ?? '')) return null;
     throw err;
   }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > maxBytes) return null;
+    const buf = Buffer.allocUnsafe(st.size);
+    let got = 0;
+    while (got < st.size) {
+      const n = readSync(fd, buf, got, st.size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    const data = buf.subarray(0, got);
+    if (data.subarray(0, 8000).includes(0)) return null;
+    return data.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
+
+const UNREADABLE = new Set(['ENOENT', 'EACCES', 'EISDIR', 'ELOOP', 'ENOTDIR', 'ENXIO', 'EPERM']);

@@ -298,9 +298,31 @@ const projectEntry = z.strictObject({
 });
 
 const serverSchema = z.strictObject({
+  /** Webhook receiver port (`rig run`). */
   port: z.number().int().min(1).max(65535).default(8080),
+  /** Dashboard and API port (`rig web`). */
+  web_port: z.number().int().min(1).max(65535).default(3000),
+  /** Loopback unless told otherwise; binding wider requires api_key. */
   host: z.string().default('127.0.0.1'),
+  /** The GitHub webhook secret; without it `rig run` refuses to start unless --insecure-no-signature. */
   secret: z.string().optional(),
+  /** Key for /api/* (Bearer or X-API-Key); required when bound beyond loopback. */
+  api_key: z.string().optional(),
+  /** Origins allowed to call the API from a browser; same-origin only when empty. */
+  cors_origins: z.array(z.string().min(1)).default([]),
+  /** Host names the server answers to besides the bound host, localhost and 127.0.0.1. */
+  allowed_hosts: z.array(z.string().min(1)).default([]),
+  /** Trust X-Forwarded-For (only behind a proxy you run). */
+  trust_proxy: z.boolean().default(false),
+  rate_limit_per_minute: z.number().int().min(1).max(100_000).default(120),
+  /** GitHub users who may start runs besides those with write access; checked after the API. */
+  allow_users: z.array(z.string().min(1)).default([]),
+  /** Polling instead of webhooks: how often to look for labelled issues. */
+  poll_interval_seconds: z.number().int().min(10).max(86_400).optional(),
+  slack_signing_secret: z.string().optional(),
+  discord_public_key: z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected the 64-hex-digit public key of the Discord application').optional(),
+  /** Chat users (Slack user ids / Discord user ids) who may exec, approve and reject. */
+  chatops_allow_users: z.array(z.string().min(1)).default([]),
 });
 
 export const rigConfigSchema = z.strictObject({
