@@ -45,7 +45,7 @@ interface Scenario {
   spawnChild?: boolean;
 }
 
-interface Record {
+interface Started {
   argv: string[];
   cwd: string;
   env: { [name: string]: string | undefined };
@@ -82,8 +82,8 @@ function scenario(s: Scenario): Promise<void> {
   return fs.writeFile(path.join(configDir, 'scenario.json'), JSON.stringify(s));
 }
 
-async function record(): Promise<Record> {
-  return JSON.parse(await fs.readFile(path.join(configDir, 'record.json'), 'utf8')) as Record;
+async function record(): Promise<Started> {
+  return JSON.parse(await fs.readFile(path.join(configDir, 'record.json'), 'utf8')) as Started;
 }
 
 function agent(overrides: Partial<ClaudeCodeAgentOptions> = {}): ClaudeCodeAgent {

@@ -54,7 +54,7 @@ describe('README examples', () => {
     if (config.deploy?.method !== 'custom') throw new Error('unreachable');
     expect(config.deploy.config.commands[0]).toMatchObject({ name: 'build', run: 'make build', timeout: 120_000, transport: { type: 'local' } });
     expect(config.test[0]).toMatchObject({ name: 'unit-test', timeout: 120_000 });
-    expect(config.server).toEqual({ port: 8080, host: '127.0.0.1', secret: 'webhook-secret' });
+    expect(config.server).toMatchObject({ port: 8080, host: '127.0.0.1', secret: 'webhook-secret', api_key: undefined, cors_origins: [], trust_proxy: false, rate_limit_per_minute: 120 });
   });
 
   it('reads ssh transports and rollback commands', () => {
@@ -224,7 +224,7 @@ describe('invalid files', () => {
 
   it('list the accepted fields when nothing is close', () => {
     const err = problemsOf('ai:\n  provider: anthropic\n  temperature: 0.2\n');
-    expect(err.problems[0]!.message).toBe('unknown field; fields here: provider, model, api_key, base_url, max_retry, max_turns, max_tokens');
+    expect(err.problems[0]!.message).toBe('unknown field; fields here: provider, model, api_key, base_url, max_retry, max_turns, max_tokens, edit_format, review, budget, prices');
   });
 
   it('report a wrong type with what was found', () => {

@@ -63,15 +63,16 @@ export class GitRepoMapper implements RepoMapper {
     // Each search is one pass over the repository however many terms it has (git grep -F), so
     // all words go in one search rather than only those the names and definitions miss.
     const wordForms = [...terms.surfaces.values()].flatMap((forms) => [...forms]);
-    const [read, identifierSearch, wordSearch] = await Promise.all([
+    // The searches run in git processes while this one reads files: started first, they overlap.
+    const [identifierSearch, wordSearch, read] = await Promise.all([
+      this.search(root, terms.identifiers, false, limits),
+      this.opts.searchWords ? this.search(root, wordForms, true, limits) : Promise.resolve<GrepResult>({ hits: [], truncated: false }),
       readSymbols(root, files, {
         maxFileBytes: this.opts.maxFileBytes,
         maxTotalBytes: this.opts.maxTotalBytes,
         timeBudgetMs: this.opts.readTimeMs,
         signal,
       }),
-      this.search(root, terms.identifiers, false, limits),
-      this.opts.searchWords ? this.search(root, wordForms, true, limits) : Promise.resolve<GrepResult>({ hits: [], truncated: false }),
     ]);
     if (signal?.aborted) throw new MapAbortedError();
 

@@ -137,17 +137,27 @@ function buildIndex(files: string[], symbols: ReadonlyMap<string, CodeSymbol[]>)
     dirWords: new Map(),
     symbolWords: new Map(),
   };
+  // Names repeat across a repository (directory names above all): split each one once.
+  const wordsCache = new Map<string, string[]>();
+  const wordsOf = (name: string) => {
+    let w = wordsCache.get(name);
+    if (!w) {
+      w = contentWords(name);
+      wordsCache.set(name, w);
+    }
+    return w;
+  };
   for (const file of files) {
     const segments = file.split('/');
     const base = segments[segments.length - 1]!;
     push(index.byBaseName, base.toLowerCase(), file);
     push(index.byStemKey, stemKey(stemOf(base)), file);
-    for (const w of contentWords(stemOf(base))) addTo(index.nameWords, w, file);
-    for (const dir of segments.slice(0, -1)) for (const w of contentWords(dir)) addTo(index.dirWords, w, file);
+    for (const w of wordsOf(stemOf(base))) addTo(index.nameWords, w, file);
+    for (const dir of segments.slice(0, -1)) for (const w of wordsOf(dir)) addTo(index.dirWords, w, file);
     for (const s of symbols.get(file) ?? []) {
       addTo(index.definedBy, s.name, file);
       addTo(index.definedByLower, s.name.toLowerCase(), file);
-      for (const w of contentWords(s.name)) {
+      for (const w of wordsOf(s.name)) {
         const perFile = index.symbolWords.get(w) ?? new Map<string, number>();
         perFile.set(file, (perFile.get(file) ?? 0) + 1);
         index.symbolWords.set(w, perFile);
