@@ -54,7 +54,7 @@ describe('README examples', () => {
     if (config.deploy?.method !== 'custom') throw new Error('unreachable');
     expect(config.deploy.config.commands[0]).toMatchObject({ name: 'build', run: 'make build', timeout: 120_000, transport: { type: 'local' } });
     expect(config.test[0]).toMatchObject({ name: 'unit-test', timeout: 120_000 });
-    expect(config.server).toMatchObject({ port: 8080, host: '127.0.0.1', secret: 'webhook-secret', api_key: undefined, cors_origins: [], trust_proxy: false, rate_limit_per_minute: 120 });
+    expect(config.server).toMatchObject({ port: 8080, host: '127.0.0.1', secret: 'webhook-secret', cors_origins: [], trust_proxy: false, rate_limit_per_minute: 120 });
   });
 
   it('reads ssh transports and rollback commands', () => {
