@@ -11,6 +11,8 @@ import { parseIssueRef } from '../adapters/github/issue-url';
 import { openWorkspace, readConfigFile, type Workspace } from '../runtime/workspace';
 import { runDoctor } from '../runtime/doctor';
 import { explainTask } from '../runtime/explain';
+import { describeReplay, replayWebhook, ReplayError } from '../runtime/webhook-replay';
+import { buildContextReport, DEFAULT_CONTEXT_BUDGET, MIN_BUDGET_TOKENS, renderContextReport, toContextJson } from '../runtime/context';
 import { EXIT, exitCodeFor } from './exit-codes';
 import { renderLogEntry, renderProposal, renderStatusTable, renderTaskDetail, toProposalJson, toStatusJson } from './render';
 import { VERSION } from '../version';
@@ -225,6 +227,56 @@ export function buildProgram(): Command {
     }));
 
   program
+    .command('context')
+    .description('show what the planner is given first for an issue: the repository map, the ranked files and why, the token count')
+    .argument('<issue-url>', 'https://github.com/OWNER/REPO/issues/N (or OWNER/REPO#N)')
+    .addOption(configOption())
+    .option('--json', 'machine-readable output: the map, every ranked file with its score and reasons, token counts')
+    .option('--budget <tokens>', `token budget of the map (default ${DEFAULT_CONTEXT_BUDGET}, as in a task)`, (v) => {
+      const n = Number(v);
+      if (!/^\d+$/.test(v.trim()) || n < MIN_BUDGET_TOKENS || n > 1_000_000) throw new InvalidArgumentError(`expected a whole number of tokens from ${MIN_BUDGET_TOKENS} to 1000000`);
+      return n;
+    })
+    .action(act(async (url: string, opts: { config?: string; json?: boolean; budget?: number }) => {
+      const ref = issueRef(url);
+      const report = await buildContextReport(await workspace(opts, ref.host), ref, { budgetTokens: opts.budget });
+      if (opts.json) printJson(toContextJson(report));
+      else print(renderContextReport(report));
+      return EXIT.ok;
+    }));
+
+  program
+    .command('webhook')
+    .description('replay a webhook payload from a file through the triggers, routing and permission checks (no signature: the file is yours)')
+    .requiredOption('--event <name>', 'the X-GitHub-Event it stands for (issues, issue_comment)')
+    .requiredOption('--payload <file>', 'the delivery body, as JSON')
+    .addOption(configOption())
+    .option('--dry-run', 'say which trigger matches (or why none does) and for which issue; start and write nothing')
+    .action(act(async (opts: { event: string; payload: string; config?: string; dryRun?: boolean }) => {
+      const payload = await readPayloadFile(opts.payload);
+      const ws = await workspace(opts, payloadHost(payload));
+      const result = await replayWebhook(ws, {
+        event: opts.event,
+        payload,
+        dryRun: opts.dryRun ?? false,
+        onTask: (task) => {
+          process.stderr.write(`Task ${task.id} started for issue #${task.issue.number}\n`);
+          ws.engine().onEvent((e) => {
+            if (e.type === 'log.line' && e.taskId === task.id) process.stderr.write(`${renderLogEntry(e.entry)}\n`);
+          });
+        },
+      }).catch((err: unknown) => {
+        throw err instanceof ReplayError ? new CliError(err.message, EXIT.usage) : err;
+      });
+      if (result.kind !== 'ran') {
+        print(describeReplay(result));
+        return EXIT.ok;
+      }
+      print(finalLine(result.task));
+      return exitCodeFor(result.task.status);
+    }));
+
+  program
     .command('validate')
     .description('check a rig.yaml: every problem with its field and line')
     .addOption(configOption())
@@ -270,6 +322,31 @@ export function buildProgram(): Command {
     }));
 
   return program;
+}
+
+async function readPayloadFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, EXIT.usage);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new CliError(`${file} is not valid JSON`, EXIT.usage);
+  }
+}
+
+/** GitHub Enterprise payloads name their own host; the API is found from it. */
+function payloadHost(payload: unknown): string | undefined {
+  const url = (payload as { repository?: { html_url?: unknown } } | null)?.repository?.html_url;
+  if (typeof url !== 'string') return undefined;
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
 }
 
 function finalLine(task: Task): string {

@@ -64,7 +64,7 @@ const PATTERNS: SecretPattern[] = [
     confidence: 'high',
     // An unterminated block (a log cut short, one added diff line) is still a key: take the base64
     // and armour header lines that follow it (a short word of prose right after may go with them).
-    re: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|(?:(?:\r?\n|\\n|[ \t])+(?:[A-Za-z0-9+/]{4,}={0,2}|(?:Proc-Type|DEK-Info|Version|Comment):[^\n\\]*))*)/dg,
+    re: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|(?:(?:\r?\n|\\n|[ \t])+(?:(?:Proc-Type|DEK-Info|Version|Comment):[^\n\\]*|[A-Za-z0-9+/]{4,}={0,2}))*)/dg,
   },
   { family: 'GitHub token', confidence: 'high', re: /\bgh[pousr]_[A-Za-z0-9]{30,255}\b/dg },
   { family: 'GitHub token', confidence: 'high', re: /\bgithub_pat_[A-Za-z0-9_]{22,255}\b/dg },
@@ -140,9 +140,10 @@ const PATTERNS: SecretPattern[] = [
     family: 'secret assignment',
     confidence: 'generic',
     // `DB_PASSWORD=…`, `"apiKey": "…"`, `client_secret: …`. The name must end right before the
-    // separator, so `max_tokens = 4096` and `tokenizer: bert1234` are left alone; it must start a
-    // word, so `https://x-access-token:…@host` is left to the URL pattern, which keeps the host.
-    re: new RegExp(String.raw`(?<![A-Za-z0-9_./-])[A-Za-z0-9_.-]{0,64}?${SECRET_NAME}["']?\s*(?::=|:|=)\s*(["'\x60]?)([^\s"'\x60,;()\[\]{}<>]{8,})\1`, 'dgi'),
+    // separator, so `max_tokens = 4096` and `tokenizer: bert1234` are left alone. It must start a
+    // word and not a query parameter: URLs are left to the URL patterns, which keep the host and
+    // the other parameters.
+    re: new RegExp(String.raw`(?<![A-Za-z0-9_./?&-])[A-Za-z0-9_.-]{0,64}?${SECRET_NAME}["']?\s*(?::=|:|=)\s*(["'\x60]?)([^\s"'\x60,;()\[\]{}<>]{8,})\1`, 'dgi'),
     group: 2,
     accept: (v) => !isPlaceholder(v) && !IDENTIFIER_PATH.test(v) && looksRandom(v),
   },

@@ -46,6 +46,8 @@ export type OpenAiFakeReply =
       /** The connection is destroyed after `afterChunks` SSE chunks: a reply that never finishes. */
       kind: 'cut_stream';
       afterChunks: number;
+      /** End the response normally instead, as a proxy that gave up quietly would. */
+      graceful?: boolean;
     })
   | (ReplyContent & {
       /** A `data: {"error": …}` chunk after `afterChunks` chunks, as the API sends when it fails mid-reply. */
@@ -447,7 +449,8 @@ async function streamCompletion(
     await write(res, `data: ${JSON.stringify(data)}\n\n`);
   }
   if (reply.kind === 'cut_stream') {
-    res.socket?.destroy();
+    if (reply.graceful) res.end();
+    else res.socket?.destroy();
     return;
   }
   if (reply.kind === 'stream_error') {

@@ -289,6 +289,14 @@ describe('code loop', () => {
     });
   }
 
+  it('applies nothing when the stream ends cleanly but without a finish_reason', async () => {
+    await serve([{ kind: 'cut_stream', afterChunks: 6, graceful: true, toolCalls: [{ name: EDITOR, arguments: fixOperator }] }]);
+    const err = await caught(agent().code({ issue, plan }, recorder().ctx));
+    expect(err.kind).toBe('unavailable');
+    expect(err.message).toMatch(/^the reply stream ended before the message was complete \(no finish_reason\); nothing from that reply was applied \(request-id req_/);
+    expect(await readApp()).toBe(APP_TS);
+  });
+
   it('applies nothing when the stream carries an error object', async () => {
     await serve([{ kind: 'stream_error', afterChunks: 5, toolCalls: [{ name: EDITOR, arguments: fixOperator }], message: 'The server had an error while processing your request.' }]);
     const err = await caught(agent().code({ issue, plan }, recorder().ctx));
@@ -448,6 +456,16 @@ describe('explain and pricing', () => {
     expect(await agent().explain({ task: failedTask(), logs: [], diff: '' }, rec.ctx)).toBe('## What happened\n- Tests failed twice.');
     expect(fake!.requests[0]!.body.tools).toBeUndefined();
     expect(rec.usage[0]!.purpose).toBe('explain');
+  });
+
+  it('counts cached prompt tokens apart from the rest, as the API bills them', async () => {
+    await serve([{ kind: 'message', content: 'ok', usage: { prompt_tokens: 2000, completion_tokens: 100, cached_tokens: 1536 } }]);
+    const rec = recorder();
+    await agent().explain({ task: failedTask(), logs: [], diff: '' }, rec.ctx);
+    // gpt-4.1: $2 in, $0.50 cached, $8 out per million; prompt_tokens includes the cached ones.
+    expect(rec.usage).toEqual([
+      { model: MODEL, purpose: 'explain', inputTokens: 464, outputTokens: 100, cacheReadTokens: 1536, cacheWriteTokens: 0, costUsd: (464 * 2 + 1536 * 0.5 + 100 * 8) / 1e6 },
+    ]);
   });
 
   it('prices OpenAI models by snapshot and family, and unknown ones high with a warning', async () => {

@@ -47,7 +47,7 @@ import { findExecutable, runProcessTree, type ProcessResult } from '../exec/proc
 import { type CliResult, extractJsonObject, parseCliOutput, type ParsedOutput, usageOf } from './claude-code-output';
 import { CLAUDE_CODE_RULES, codeRequest, fixRequest, planRequest, proposalRequest, reviewRequest } from './claude-code-prompts';
 import { type Inspection, WorktreeGuard } from './claude-code-worktree-guard';
-import { PriceBook } from './pricing';
+import { type ModelPrice, PriceBook } from './pricing';
 import { explainRequest, issueText } from './prompts';
 
 export interface ClaudeCodeAgentOptions {
@@ -61,6 +61,8 @@ export interface ClaudeCodeAgentOptions {
   /** Reaches the CLI only through its environment; unset, the CLI uses its own login. */
   apiKey?: string;
   baseUrl?: string;
+  /** Per-model price overrides, used only for a run whose cost the CLI did not report. */
+  prices?: Record<string, ModelPrice>;
 }
 
 type Purpose = AiCallUsage['purpose'];
@@ -125,11 +127,12 @@ interface Finished {
 export class ClaudeCodeAgent implements AiAgent {
   readonly description: string;
   private readonly redact: Redactor;
-  private readonly prices = new PriceBook();
+  private readonly prices: PriceBook;
   private readonly warnedUnpricedModels = new Set<string>();
 
   constructor(private readonly options: ClaudeCodeAgentOptions) {
     validateOptions(options);
+    this.prices = new PriceBook(options.prices);
     this.description = `Claude Code CLI${options.model ? ` (${options.model})` : ''}`;
     // The CLI may also authenticate with keys from Rig's own environment: those are masked too.
     this.redact = createRedactor([options.apiKey, process.env.ANTHROPIC_API_KEY, process.env.ANTHROPIC_AUTH_TOKEN]);
@@ -409,7 +412,7 @@ function classifyError(r: CliResult, maxTurns: number): { message: string; kind:
   const said = r.result?.trim() ? `: ${clip(r.result.trim(), 500)}` : '';
   switch (r.subtype) {
     case 'error_max_turns':
-      return { kind: 'budget', message: `Claude Code reached max_turns (${maxTurns}) before finishing (${r.num_turns ?? '?'} turns)` };
+      return { kind: 'budget', message: `Claude Code stopped at max_turns (${maxTurns}) before finishing` };
     case 'error_max_budget_usd':
       return { kind: 'budget', message: `Claude Code reached its spending limit before finishing${said}` };
     case 'error_during_execution':

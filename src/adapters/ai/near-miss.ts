@@ -1,59 +1,123 @@
 // What to tell the model when old_str matches nowhere: where the nearest similar block is and
 // which of its lines differ. A bare "not found" makes the model guess again, often with the same
 // stale copy; naming the lines lets it view exactly those and correct itself in one turn.
+import { fileIndentation, indentMaps, modelIndentsOf, type IndentPair } from './indentation';
+import { lcsPairs } from './lcs';
 import { foldLookalikes, isBlank, leadingWhitespace, type FileLine, type ModelText } from './text-lines';
 
 const MAX_LISTED = 3;
 const MAX_SHOWN_CHARS = 160;
-/** Below this a "most similar line" is noise, not a hint. */
+/** Below this, two lines being "similar" is noise, not a hint. */
 const MIN_LINE_SIMILARITY = 0.5;
+const MAX_COMPARISONS = 200_000;
 
 export function describeNearMiss(fileLines: readonly FileLine[], old: ModelText, fileName: string): string {
   const texts = fileLines.map((l) => l.text);
-  const start = bestWindow(texts, old);
-  if (start === null) return similarLine(texts, old, fileName);
-
-  const n = old.lines.length;
-  const first = Math.max(start, 0);
-  const last = Math.min(start + n, texts.length) - 1;
-  const differing: string[] = [];
-  let agreeing = 0;
-  let outside = 0;
-  for (let i = 0; i < n; i++) {
-    const f = start + i;
-    const fileLine = texts[f];
-    if (fileLine === undefined) {
-      outside++;
-      continue;
-    }
-    if (agrees(old, i, fileLine)) agreeing++;
-    else differing.push(difference(f, fileLine, old.lines[i]!));
+  const anchors = bestWindows(texts, old);
+  const anchor = anchors[0] ?? similarWindow(texts, old);
+  if (anchor === undefined || anchor === null) {
+    return `Nothing in ${fileName} resembles old_str; it may belong to another file, or the file may have changed since you read it. View the file before editing it.`;
   }
-
+  const n = old.lines.length;
+  const { first, last, pairs } = align(texts, old, anchor);
   const range = first === last ? `line ${first + 1}` : `lines ${first + 1}-${last + 1}`;
-  const parts = [`The closest text is ${range} of ${fileName} (${agreeing} of ${n} lines of old_str agree).`];
+  const parts = [`The closest text is ${range} of ${fileName} (${pairs.length} of ${n} lines of old_str agree).`];
+
+  const differing: string[] = [];
+  for (const hunk of hunksOf(pairs, n, first, last)) differing.push(...describeHunk(texts, old, hunk));
   if (differing.length > 0) {
     parts.push('Where they differ:', ...differing.slice(0, MAX_LISTED));
-    if (differing.length > MAX_LISTED) parts.push(`  ...and ${differing.length - MAX_LISTED} more differing line(s).`);
-  } else if (outside === 0) {
-    parts.push(unevenIndentation(texts, old, start));
+    if (differing.length > MAX_LISTED) parts.push(`  ...and ${differing.length - MAX_LISTED} more difference(s).`);
+  } else {
+    parts.push(unevenIndentation(texts, old, first) ?? EDGE_WHITESPACE);
   }
-  if (outside > 0) {
-    parts.push(`old_str runs ${outside} line(s) past the ${start < 0 ? 'start' : 'end'} of the file there.`);
-  }
+  const others = anchors.slice(1, 1 + MAX_LISTED).map((a) => `line ${Math.max(a, 0) + 1}`);
+  if (others.length > 0) parts.push(`Similar text is also at ${others.join(', ')}: include enough context to tell them apart.`);
   parts.push(`The file may have changed since you read it: view ${range} again and copy the text exactly into old_str.`);
   return parts.join('\n');
 }
 
+interface Alignment {
+  /** The file lines (0-based, inclusive) old_str is compared with. */
+  first: number;
+  last: number;
+  /** [old_str line, file line] that agree, in order. */
+  pairs: Array<[number, number]>;
+}
+
 /**
- * The window start where most of old_str's non-blank lines agree with the file, or null when none
- * does. Middle lines vote through an index of the file's lines; the first and last, which may
- * cover only part of a file line, are checked against every line.
+ * Lines of old_str paired with the file's around the anchor by longest common subsequence, so a
+ * line inserted or removed since the model read the file shows up as that, not as every later
+ * line differing. Without any agreeing line, old_str is laid over the window line by line.
  */
-function bestWindow(texts: readonly string[], old: ModelText): number | null {
+function align(texts: readonly string[], old: ModelText, anchor: number): Alignment {
+  const n = old.lines.length;
+  const from = Math.max(0, anchor - n);
+  const to = Math.min(texts.length, anchor + 2 * n);
+  const { pairs: local } = lcsPairs(n, to - from, (i, j) => agrees(old, i, texts[from + j]!));
+  const pairs = local.map(([i, j]): [number, number] => [i, from + j]);
+  if (pairs.length === 0) {
+    return { first: Math.max(anchor, 0), last: Math.max(Math.min(anchor + n, texts.length) - 1, Math.max(anchor, 0)), pairs };
+  }
+  const [firstOld, firstFile] = pairs[0]!;
+  const [lastOld, lastFile] = pairs[pairs.length - 1]!;
+  return {
+    first: Math.max(0, firstFile - firstOld),
+    last: Math.min(texts.length - 1, lastFile + (n - 1 - lastOld)),
+    pairs,
+  };
+}
+
+interface Hunk {
+  oldStart: number;
+  oldCount: number;
+  fileStart: number;
+  fileCount: number;
+}
+
+function hunksOf(pairs: Array<[number, number]>, n: number, first: number, last: number): Hunk[] {
+  const hunks: Hunk[] = [];
+  let i = 0;
+  let f = first;
+  for (const [pi, pf] of [...pairs, [n, last + 1] as [number, number]]) {
+    if (pi > i || pf > f) hunks.push({ oldStart: i, oldCount: pi - i, fileStart: f, fileCount: pf - f });
+    i = pi + 1;
+    f = pf + 1;
+  }
+  return hunks;
+}
+
+/** Lines that differ side by side, then what only one side has, said with where it is. */
+function describeHunk(texts: readonly string[], old: ModelText, hunk: Hunk): string[] {
+  const lines: string[] = [];
+  const common = Math.min(hunk.oldCount, hunk.fileCount);
+  for (let k = 0; k < common; k++) lines.push(difference(hunk.fileStart + k, texts[hunk.fileStart + k]!, old.lines[hunk.oldStart + k]!));
+  for (let k = common; k < hunk.fileCount; k++) {
+    const f = hunk.fileStart + k;
+    lines.push(`  line ${f + 1} of the file is not in old_str: ${show(texts[f]!)}`);
+  }
+  const missing = old.lines.slice(hunk.oldStart + common, hunk.oldStart + hunk.oldCount);
+  if (missing.length > 0) {
+    const before = hunk.fileStart + hunk.fileCount; // file lines before the place they would go
+    const where =
+      before >= texts.length ? `past the end of the file` : before === 0 ? 'before line 1 of the file' : `between lines ${before} and ${before + 1} of the file`;
+    const shown = missing.slice(0, MAX_LISTED).map(show).join(', ');
+    lines.push(`  old_str has ${missing.length} line(s) ${where} that the file does not have there: ${shown}${missing.length > MAX_LISTED ? ', ...' : ''}`);
+  }
+  return lines;
+}
+
+/**
+ * The window starts where most of old_str's non-blank lines resemble the file, first first;
+ * none when no line does. Resembling ignores all whitespace, so a line that differs only in spacing still places
+ * the window (and is then reported as differing). Middle lines vote through an index of the
+ * file's lines; the first and last, which may cover only part of a file line, are checked against
+ * every line.
+ */
+function bestWindows(texts: readonly string[], old: ModelText): number[] {
   const byKey = new Map<string, number[]>();
   texts.forEach((text, f) => {
-    const key = looseKey(text);
+    const key = squash(text);
     if (key === '') return;
     const at = byKey.get(key);
     if (at) at.push(f);
@@ -66,80 +130,100 @@ function bestWindow(texts: readonly string[], old: ModelText): number | null {
     if (isBlank(line)) return;
     const edge = i === 0 || (i === n - 1 && !old.endsWithNewline);
     if (!edge) {
-      for (const f of byKey.get(looseKey(line)) ?? []) vote(f - i);
+      for (const f of byKey.get(squash(line)) ?? []) vote(f - i);
       return;
     }
     texts.forEach((text, f) => {
-      if (agrees(old, i, text)) vote(f - i);
+      if (agrees(old, i, text, squash)) vote(f - i);
     });
   });
-  let best: number | null = null;
-  let bestVotes = 0;
-  for (const [start, count] of votes) {
-    if (count > bestVotes || (count === bestVotes && best !== null && start < best)) {
-      best = start;
-      bestVotes = count;
-    }
-  }
-  return best;
+  let most = 0;
+  for (const count of votes.values()) most = Math.max(most, count);
+  return [...votes].filter(([, count]) => count === most && most > 0).map(([start]) => start).sort((x, y) => x - y);
 }
 
-/** Does old_str's line i agree with a file line, ignoring everything the tolerant match ignores and more? */
-function agrees(old: ModelText, i: number, fileLine: string): boolean {
+/**
+ * Does old_str's line i agree with a file line, setting aside what the tolerant match sets aside
+ * (and uneven indentation)? With `squash` as the key, spacing inside the line is set aside too.
+ */
+function agrees(old: ModelText, i: number, fileLine: string, key: (line: string) => string = looseKey): boolean {
   const line = old.lines[i]!;
   if (isBlank(line)) return isBlank(fileLine);
-  const key = looseKey(line);
-  const file = looseKey(fileLine);
+  const model = key(line);
+  const file = key(fileLine);
   const n = old.lines.length;
   const openStart = i === 0;
   const openEnd = i === n - 1 && !old.endsWithNewline;
-  if (openStart && openEnd) return file.includes(key);
-  if (openStart) return file.endsWith(key);
-  if (openEnd) return file.startsWith(key);
-  return file === key;
+  if (openStart && openEnd) return file.includes(model);
+  if (openStart) return file.endsWith(model);
+  if (openEnd) return file.startsWith(model);
+  return file === model;
 }
 
 function looseKey(line: string): string {
   return foldLookalikes(line).trim();
 }
 
+function squash(line: string): string {
+  return foldLookalikes(line).replace(/\s+/g, '');
+}
+
 function difference(index: number, fileLine: string, modelLine: string): string {
   const label = `  line ${index + 1} of the file:`;
   const shownFile = `${label} ${show(fileLine)}`;
   const shownModel = `${'  old_str has:'.padEnd(label.length)} ${show(modelLine)}`;
-  const squash = (s: string) => foldLookalikes(s).replace(/\s+/g, '');
   const note = squash(fileLine) === squash(modelLine) ? ' (only the spacing inside the line differs)' : '';
   return `${shownFile}\n${shownModel}${note}`;
 }
 
-/** Every line agrees once whitespace is set aside: what is left is indentation that does not shift uniformly. */
-function unevenIndentation(texts: readonly string[], old: ModelText, start: number): string {
+const EDGE_WHITESPACE =
+  'These lines agree with old_str apart from whitespace at the start or end of old_str (or of one of its lines) that the file does not have there.';
+
+/**
+ * Every line agrees once whitespace is set aside. When the indentation does not shift by the same
+ * amount on every line, that is the reason, and the lines say by how much each one does.
+ */
+function unevenIndentation(texts: readonly string[], old: ModelText, start: number): string | null {
   const lines: string[] = [];
+  const pairs: IndentPair[] = [];
   old.lines.forEach((line, i) => {
-    if (isBlank(line) || (i === 0 && leadingWhitespace(line) === '')) return;
+    if (isBlank(line)) return;
     const fileLine = texts[start + i]!;
+    pairs.push({ model: leadingWhitespace(line), file: leadingWhitespace(fileLine) });
     lines.push(`  line ${start + i + 1}: the file indents with ${show(leadingWhitespace(fileLine))}, old_str with ${show(leadingWhitespace(line))}`);
   });
+  if (indentMaps(pairs, modelIndentsOf(old.lines), fileIndentation(texts)).length > 0) return null;
   return [
     'These lines have the same text as old_str, but their indentation does not differ from old_str by the same amount on every line, so they cannot be matched as one block:',
     ...lines.slice(0, MAX_LISTED + 2),
   ].join('\n');
 }
 
-function similarLine(texts: readonly string[], old: ModelText, fileName: string): string {
-  const probe = [...old.lines].sort((a, b) => b.trim().length - a.trim().length)[0] ?? '';
-  let best = -1;
+/**
+ * When no line of old_str is in the file even loosely (everything was rewritten), the window
+ * where its lines are most similar to the file's, so the model still learns where to look.
+ * Bounded: past MAX_COMPARISONS only old_str's longest line is compared.
+ */
+function similarWindow(texts: readonly string[], old: ModelText): number | null {
+  const probes = old.lines.map((line, i) => ({ key: looseKey(line), i })).filter((p) => p.key.length > 0);
+  const compared = probes.length * texts.length <= MAX_COMPARISONS ? probes : probes.sort((a, b) => b.key.length - a.key.length).slice(0, 1);
+  const fileKeys = texts.map(looseKey);
+  const scores = new Map<number, number>();
+  for (const probe of compared) {
+    fileKeys.forEach((key, f) => {
+      const score = similarity(probe.key, key);
+      if (score >= MIN_LINE_SIMILARITY) scores.set(f - probe.i, (scores.get(f - probe.i) ?? 0) + score);
+    });
+  }
+  let best: number | null = null;
   let bestScore = 0;
-  texts.forEach((text, f) => {
-    const score = similarity(looseKey(probe), looseKey(text));
-    if (score > bestScore) {
-      best = f;
+  for (const [start, score] of scores) {
+    if (score > bestScore || (score === bestScore && best !== null && start < best)) {
+      best = start;
       bestScore = score;
     }
-  });
-  const none = `No line of old_str occurs in ${fileName}; it may belong to another file, or the file may have changed since you read it.`;
-  if (best === -1 || bestScore < MIN_LINE_SIMILARITY) return `${none} View the file before editing it.`;
-  return `${none} The most similar line is line ${best + 1}: ${show(texts[best]!)}. View the lines around it and copy the text exactly into old_str.`;
+  }
+  return best;
 }
 
 /** Dice coefficient over character pairs: cheap, and tolerant of small edits anywhere in a line. */

@@ -106,13 +106,13 @@ export class OpenAiChatModel implements ChatModel {
       throw new AiError(`the reply stream ended before the message was complete (no finish_reason); nothing from that reply was applied${requestIdNote(requestId)}`, 'unavailable');
     }
     if (refusal) throw new AiError(this.options.redact(`the model declined to answer (${refusal.slice(0, 500)}); nothing from that reply was applied`), 'invalid_reply');
-    const toolCalls = [...calls.entries()].sort(([a], [b]) => a - b).map(([index, c]) => toolCallOf(index, c));
+    const ordered = [...calls.entries()].sort(([a], [b]) => a - b).map(([index, c]) => ({ ...c, id: c.id || `call_${index}` }));
+    const toolCalls = ordered.map(toolCallOf);
+    // The turn goes back as the model wrote it, arguments included even when they were not JSON.
     const native: ChatCompletionAssistantMessageParam = {
       role: 'assistant',
       content: text || null,
-      ...(toolCalls.length
-        ? { tool_calls: [...calls.entries()].sort(([a], [b]) => a - b).map(([index, c]) => ({ id: c.id || `call_${index}`, type: 'function' as const, function: { name: c.name, arguments: c.args } })) }
-        : {}),
+      ...(ordered.length ? { tool_calls: ordered.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.args } })) } : {}),
     };
     return { text: text.trim(), toolCalls, stop: stopOf(finish, toolCalls.length > 0), providerStop: finish, native, note: requestIdNote(requestId) };
   }
@@ -211,9 +211,9 @@ function accumulateToolCall(calls: Map<number, PartialToolCall>, delta: ChatComp
   calls.set(delta.index, call);
 }
 
-function toolCallOf(index: number, call: PartialToolCall): ToolCall {
+function toolCallOf(call: PartialToolCall): ToolCall {
   const { input, malformed } = parseToolArguments(call.args);
-  return { id: call.id || `call_${index}`, name: call.name, input, ...(malformed ? { malformed } : {}) };
+  return { id: call.id, name: call.name, input, ...(malformed ? { malformed } : {}) };
 }
 
 /** A forced function call ends with `stop`, not `tool_calls`; what counts is whether calls came. */

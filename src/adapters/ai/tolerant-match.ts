@@ -166,7 +166,10 @@ function matchAt(ctx: Context, tier: Tier, start: number): Candidate[] {
   const contentStart = leadingWhitespace(first).length;
   for (const head of matchLineEnd(first, firstOld, tier, openEnd && n === 1)) {
     if (whole && head.startCol === contentStart) continue;
-    const candidate = assemble(ctx, tier, start, head.startCol, true, [{ ...head, pair: null }, ...rest]);
+    // Starting right where the line's text starts, the first line does say something about
+    // indentation: that it is unchanged. Such a reading stands only if the other lines agree.
+    const onlyUnshifted = head.startCol <= contentStart;
+    const candidate = assemble(ctx, tier, start, head.startCol, true, [{ ...head, pair: null }, ...rest], onlyUnshifted);
     if (candidate) results.push(candidate);
   }
   return results;
@@ -240,7 +243,15 @@ function matchLineEnd(fileLine: string, modelLine: string, tier: Tier, within: b
   ];
 }
 
-function assemble(ctx: Context, tier: Tier, start: number, startCol: number, headPartial: boolean, lines: LineMatch[]): Candidate | null {
+function assemble(
+  ctx: Context,
+  tier: Tier,
+  start: number,
+  startCol: number,
+  headPartial: boolean,
+  lines: LineMatch[],
+  onlyUnshifted = false,
+): Candidate | null {
   const end = start + lines.length - 1;
   const endCol = lines[lines.length - 1]!.endCol;
   const pairs = lines.flatMap((l) => (l.pair && !isBlank(l.part) ? [l.pair] : []));
@@ -248,6 +259,7 @@ function assemble(ctx: Context, tier: Tier, start: number, startCol: number, hea
   if (tier.indentation) {
     maps = indentMaps(pairs, modelIndents(ctx, headPartial), ctx.indentation);
     if (maps.length === 0) return null;
+    if (onlyUnshifted && !maps.every((m) => m.from === m.to)) return null;
   }
   const differences = new Set<Difference>(lines.flatMap((l) => l.differences));
   const terminators = ctx.file.slice(start, end + 1).map((l, i) => (start + i < end || endCol === null ? l.eol : ''));
@@ -318,6 +330,7 @@ function replace(ctx: Context, c: Candidate, fileName: string): TolerantOutcome 
   if (c.differences.has('line endings') && eol === '\r\n' && needsEol) adapted.push('CRLF line endings');
   const shift = describeMap(map);
   if (shift) adapted.push(shift);
+  if (c.differences.has('typographic quotes and dashes')) adapted.push("its own quotes and dashes kept where the text did not change");
   const note = `old_str was not an exact match: it matched ${lineRange(c.start, c.end)} once differences in ${listed([...c.differences])} were set aside${
     adapted.length ? `; new_str was adapted to the file (${adapted.join('; ')})` : ''
   }.`;
@@ -426,10 +439,12 @@ function carryLookalikes(ctx: Context, c: Candidate, out: string[], hunk: Hunk):
     oldChars.push('\n');
     fileChars.push(null);
   }
-  // Only look-alike positions are carried: whitespace differences are the indentation's business.
+  // Only look-alike positions are carried (either way round: the file may be the ASCII one);
+  // whitespace differences are the indentation's business.
   const carries = (a: number) => {
     const fileChar = fileChars[a];
-    return fileChar !== null && fileChar !== undefined && fileChar !== oldChars[a] && foldLookalikes(fileChar) === oldChars[a];
+    const oldChar = oldChars[a]!;
+    return fileChar !== null && fileChar !== undefined && fileChar !== oldChar && foldLookalikes(fileChar) === foldLookalikes(oldChar);
   };
   if (!oldChars.some((_, a) => carries(a))) return null;
 

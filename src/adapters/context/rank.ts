@@ -89,7 +89,7 @@ export function rankFiles(input: RankInput): RankedFile[] {
   const { files, symbols, terms } = input;
   const n = files.length;
   const scores = new Scores();
-  const index = buildIndex(files, symbols);
+  const index = buildIndex(files, symbols, terms);
 
   scorePathMentions(scores, terms.paths, files, index);
   scoreIdentifiers(scores, terms.identifiers, input.identifierHits, index, n);
@@ -103,10 +103,10 @@ interface Index {
   byBaseName: Map<string, string[]>;
   /** Lower-cased, separator-free stem ("repomapper") -> files, for identifiers naming files. */
   byStemKey: Map<string, string[]>;
-  /** Symbol name -> files defining it; and the same lower-cased. */
+  /** Quoted identifier -> files defining it; and the same lower-cased. */
   definedBy: Map<string, Set<string>>;
   definedByLower: Map<string, Set<string>>;
-  /** Word -> files with it in their file name / directories / symbols (with counts). */
+  /** Issue word -> files with it in their file name / directories / symbols (with counts). */
   nameWords: Map<string, Set<string>>;
   dirWords: Map<string, Set<string>>;
   symbolWords: Map<string, Map<string, number>>;
@@ -126,7 +126,11 @@ function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
   else map.set(key, new Set([value]));
 }
 
-function buildIndex(files: string[], symbols: ReadonlyMap<string, CodeSymbol[]>): Index {
+/**
+ * Indexes only what the issue can match: its words and identifiers. Indexing every word of every
+ * definition would cost most of the ranking time on a large repository and serve no lookup.
+ */
+function buildIndex(files: string[], symbols: ReadonlyMap<string, CodeSymbol[]>, terms: IssueTerms): Index {
   const index: Index = {
     fileSet: new Set(files),
     byBaseName: new Map(),
@@ -137,12 +141,14 @@ function buildIndex(files: string[], symbols: ReadonlyMap<string, CodeSymbol[]>)
     dirWords: new Map(),
     symbolWords: new Map(),
   };
+  const wantedWords = terms.words;
+  const wantedIds = new Set(terms.identifiers.map((id) => id.toLowerCase()));
   // Names repeat across a repository (directory names above all): split each one once.
   const wordsCache = new Map<string, string[]>();
   const wordsOf = (name: string) => {
     let w = wordsCache.get(name);
     if (!w) {
-      w = contentWords(name);
+      w = contentWords(name).filter((word) => wantedWords.has(word));
       wordsCache.set(name, w);
     }
     return w;
@@ -153,10 +159,12 @@ function buildIndex(files: string[], symbols: ReadonlyMap<string, CodeSymbol[]>)
     push(index.byBaseName, base.toLowerCase(), file);
     push(index.byStemKey, stemKey(stemOf(base)), file);
     for (const w of wordsOf(stemOf(base))) addTo(index.nameWords, w, file);
-    for (const dir of segments.slice(0, -1)) for (const w of wordsOf(dir)) addTo(index.dirWords, w, file);
+    for (let i = 0; i < segments.length - 1; i++) for (const w of wordsOf(segments[i]!)) addTo(index.dirWords, w, file);
     for (const s of symbols.get(file) ?? []) {
-      addTo(index.definedBy, s.name, file);
-      addTo(index.definedByLower, s.name.toLowerCase(), file);
+      if (wantedIds.has(s.name.toLowerCase())) {
+        addTo(index.definedBy, s.name, file);
+        addTo(index.definedByLower, s.name.toLowerCase(), file);
+      }
       for (const w of wordsOf(s.name)) {
         const perFile = index.symbolWords.get(w) ?? new Map<string, number>();
         perFile.set(file, (perFile.get(file) ?? 0) + 1);
@@ -273,29 +281,63 @@ function scoreWords(scores: Scores, terms: IssueTerms, textHits: GrepHit[], inde
 }
 
 /**
- * A change to a file usually needs its test changed too, and the test shows how the file is used;
- * test files are matched to their subject by name ("git-cli.test.ts", "test_git_cli.py").
+ * A change to a file usually needs its test changed too, and the test shows how the file is used.
+ * The test rises towards its subject's score but stays below it unless its own evidence is
+ * stronger: a test shares its subject's name words, and counting them twice would put every test
+ * above the file it tests.
  */
 function boostTests(scores: Scores, files: string[], index: Index): void {
   const boosts: Array<[string, number, string]> = [];
   for (const test of files) {
-    const subject = testSubject(test);
+    const subject = subjectOf(test, index);
     if (!subject) continue;
-    const parts = splitIdentifier(subject);
-    let best: { file: string; score: number } | null = null;
-    // Longest runs of the subject's words first: "repo-map-words" may test "repo-map" or "words".
-    for (let len = parts.length; len >= 1 && !best; len--) {
-      for (let start = 0; start + len <= parts.length; start++) {
-        const key = parts.slice(start, start + len).join('');
-        if (key.length < 3) continue;
-        for (const f of index.byStemKey.get(key) ?? []) {
-          if (f === test || isTestFile(f)) continue;
-          const s = scores.get(f);
-          if (s > 0 && (!best || s > best.score)) best = { file: f, score: s };
+    const subjectScore = scores.get(subject);
+    if (subjectScore <= 0) continue;
+    const own = scores.get(test);
+    const raised = Math.min(own + subjectScore * WEIGHTS.testOfHit, subjectScore * TEST_CEILING);
+    if (raised > own) boosts.push([test, raised - own, `tests ${subject}`]);
+  }
+  for (const [test, points, reason] of boosts) scores.add(test, points, reason);
+}
+
+/** A boosted test stays at most this share of its subject's score. */
+const TEST_CEILING = 0.9;
+
+/**
+ * The file a test is about, by name ("git-cli.test.ts", "test_git_cli.py", "GitCliTest.java"):
+ * the longest run of the test name's words that names a file, and of several such files the one
+ * sharing most leading directories with the test. None when the name is ambiguous and nothing is near.
+ */
+function subjectOf(test: string, index: Index): string | null {
+  const subject = testSubject(test);
+  if (!subject) return null;
+  const parts = splitIdentifier(subject);
+  const testDirs = test.split('/').slice(0, -1);
+  for (let len = parts.length; len >= 1; len--) {
+    let best: string | null = null;
+    let bestShared = -1;
+    let candidates = 0;
+    for (let start = 0; start + len <= parts.length; start++) {
+      const key = parts.slice(start, start + len).join('');
+      if (key.length < 3) continue;
+      for (const f of index.byStemKey.get(key) ?? []) {
+        if (f === test || isTestFile(f)) continue;
+        candidates++;
+        const shared = sharedLeadingDirs(testDirs, f);
+        if (shared > bestShared) {
+          best = f;
+          bestShared = shared;
         }
       }
     }
-    if (best) boosts.push([test, best.score * WEIGHTS.testOfHit, `tests ${best.file}`]);
+    if (best) return bestShared > 0 || candidates === 1 ? best : null;
   }
-  for (const [test, points, reason] of boosts) scores.add(test, points, reason);
+  return null;
+}
+
+function sharedLeadingDirs(dirs: string[], file: string): number {
+  const other = file.split('/');
+  let n = 0;
+  while (n < dirs.length && n < other.length - 1 && dirs[n] === other[n]) n++;
+  return n;
 }

@@ -1,11 +1,10 @@
 // Lays the map out within a token budget: the ranked files with their definitions first, because
 // that is what the planner reads to choose files; then every other file, grouped by directory and
 // compressed as far as the remaining budget needs, so the planner still sees the whole shape.
-import path from 'node:path';
 import type { RankedFile } from '../../core/ports';
 import { vendoredRoot } from './file-kinds';
 import type { CodeSymbol } from './symbols';
-import { estimateTokens } from './tokens';
+import { estimateTokens, LINE_BREAK_WEIGHT, tokenWeight } from './tokens';
 
 export interface RenderInput {
   files: string[];
@@ -69,9 +68,9 @@ export function renderMap(input: RenderInput): RenderedMap {
   return finish(lines, budgetTokens, detailed);
 }
 
-/** Per-line cost including its newline; summing lines this way matches the estimate of the joined text. */
+/** A line's share of the estimate, its line break included; these add up to the joined text's estimate. */
 function lineTokens(line: string): number {
-  return estimateTokens(line) + 1;
+  return tokenWeight(line) + LINE_BREAK_WEIGHT;
 }
 
 function symbolCap(rank: number): number {
@@ -130,7 +129,7 @@ interface Level {
   depth: number;
 }
 
-const NAME_CAPS = [Infinity, 40, 12, 4, 0];
+const NAME_CAPS = [Infinity, 40, 20, 12, 8, 4, 2, 0];
 
 function levels(maxDepth: number): Level[] {
   const out: Level[] = NAME_CAPS.map((names) => ({ names, depth: maxDepth }));
@@ -138,25 +137,68 @@ function levels(maxDepth: number): Level[] {
   return out;
 }
 
-/** What a useful tree costs, so the ranked section leaves room for it (up to TREE_SHARE of the budget). */
-function treeCost(files: string[]): number {
-  const lines = renderLevel(files, { names: RESERVED_NAMES, depth: maxDepthOf(files) });
-  return lines.reduce((n, l) => n + lineTokens(l), 0) + lineTokens('## Other files by directory');
+interface DirGroup {
+  /** Directory segments; empty for the top. */
+  segments: string[];
+  /** Names of the files directly in it. */
+  names: string[];
+  /** Files folded in from deeper directories. */
+  deep: number;
+  vendored: boolean;
+  exts: Map<string, number>;
 }
 
-function maxDepthOf(files: string[]): number {
+/** Files grouped by directory, parents before children; vendored trees folded into one group. */
+export function groupByDirectory(files: string[]): DirGroup[] {
+  const groups = new Map<string, DirGroup>();
+  for (const file of files) {
+    const vendored = vendoredRoot(file);
+    const slash = file.lastIndexOf('/');
+    const dir = vendored ?? (slash >= 0 ? file.slice(0, slash + 1) : '');
+    let g = groups.get(dir);
+    if (!g) {
+      g = { segments: dir ? dir.slice(0, -1).split('/') : [], names: [], deep: 0, vendored: Boolean(vendored), exts: new Map() };
+      groups.set(dir, g);
+    }
+    const base = file.slice(slash + 1);
+    if (vendored) g.deep++;
+    else g.names.push(base);
+    const dot = base.lastIndexOf('.');
+    const ext = dot > 0 ? base.slice(dot) : '(none)';
+    g.exts.set(ext, (g.exts.get(ext) ?? 0) + 1);
+  }
+  return [...groups.values()].sort((a, b) => compareSegments(a.segments, b.segments));
+}
+
+/** What a useful tree costs, so the ranked section leaves room for it (up to TREE_SHARE of the budget). */
+function treeCost(files: string[]): number {
+  const groups = groupByDirectory(files);
+  return linesCost(renderLevel(groups, { names: RESERVED_NAMES, depth: maxDepthOf(groups) })) + lineTokens('## Other files by directory');
+}
+
+function linesCost(lines: string[], stopAbove = Infinity): number {
+  let n = 0;
+  for (const l of lines) {
+    n += lineTokens(l);
+    if (n > stopAbove) break;
+  }
+  return n;
+}
+
+function maxDepthOf(groups: DirGroup[]): number {
   let depth = 1;
-  for (const f of files) depth = Math.max(depth, f.split('/').length - 1);
+  for (const g of groups) depth = Math.max(depth, g.segments.length);
   return depth;
 }
 
 /** The most detailed rendering of `files` that fits `budget`; the least detailed one cut to fit otherwise. */
 function renderTree(files: string[], budget: number): string[] {
   if (budget <= 0) return [];
+  const groups = groupByDirectory(files);
   let last: string[] = [];
-  for (const level of levels(maxDepthOf(files))) {
-    last = renderLevel(files, level);
-    if (last.reduce((n, l) => n + lineTokens(l), 0) <= budget) return last;
+  for (const level of levels(maxDepthOf(groups))) {
+    last = renderLevel(groups, level);
+    if (linesCost(last, budget) <= budget) return last;
   }
   const out: string[] = [];
   let used = 0;
@@ -173,55 +215,41 @@ function renderTree(files: string[], budget: number): string[] {
   return out;
 }
 
-interface Group {
-  /** Directory with a trailing slash, "" for the top. */
-  dir: string;
-  names: string[];
-  /** Files folded in from deeper directories. */
-  deep: number;
-  vendored: boolean;
-  exts: Map<string, number>;
-}
-
-function renderLevel(files: string[], level: Level): string[] {
-  const groups = new Map<string, Group>();
-  for (const file of files) {
-    const vendored = vendoredRoot(file);
-    let dir: string;
-    let deep = false;
-    if (vendored) {
-      dir = vendored;
-      deep = true;
-    } else {
-      const segments = file.split('/');
-      const dirSegments = segments.slice(0, -1);
-      deep = dirSegments.length > level.depth;
-      dir = dirSegments.slice(0, level.depth).join('/');
-      if (dir) dir += '/';
+/** One line per directory at `level.depth`; deeper directories, contiguous after sorting, fold into it. */
+function renderLevel(groups: DirGroup[], level: Level): string[] {
+  const lines: string[] = [];
+  let current: DirGroup | null = null;
+  let currentKey = '';
+  for (const g of groups) {
+    if (g.segments.length <= level.depth) {
+      if (current) lines.push(groupLine(current, level));
+      current = { ...g, exts: new Map(g.exts) };
+      currentKey = g.segments.join('/');
+      continue;
     }
-    let g = groups.get(dir);
-    if (!g) {
-      g = { dir, names: [], deep: 0, vendored: Boolean(vendored), exts: new Map() };
-      groups.set(dir, g);
+    const key = g.segments.slice(0, level.depth).join('/');
+    if (!current || key !== currentKey) {
+      if (current) lines.push(groupLine(current, level));
+      current = { segments: g.segments.slice(0, level.depth), names: [], deep: 0, vendored: false, exts: new Map() };
+      currentKey = key;
     }
-    if (deep) g.deep++;
-    else g.names.push(path.posix.basename(file));
-    const ext = path.posix.extname(file) || '(none)';
-    g.exts.set(ext, (g.exts.get(ext) ?? 0) + 1);
+    // A vendored tree inside the folded directory loses its own line: its files still count.
+    current.deep += g.names.length + g.deep;
+    for (const [ext, n] of g.exts) current.exts.set(ext, (current.exts.get(ext) ?? 0) + n);
   }
-  return [...groups.values()].sort((a, b) => compareDirs(a.dir, b.dir)).map((g) => groupLine(g, level));
+  if (current) lines.push(groupLine(current, level));
+  return lines;
 }
 
-function groupLine(g: Group, level: Level): string {
-  const label = g.dir || './';
+function groupLine(g: DirGroup, level: Level): string {
+  const label = g.segments.length ? `${g.segments.join('/')}/` : './';
   const total = g.names.length + g.deep;
   if (g.vendored) return `${label} (${total} files, vendored or generated)`;
-  const where = g.deep > 0 ? `${label}**` : label;
   if (level.names === 0 || g.deep > 0) {
     const exts = [...g.exts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
     const shownExts = exts.slice(0, 4).map(([e, n]) => `${n} ${e}`).join(', ');
     const names = level.names > 0 && g.names.length > 0 ? `; here: ${listNames(g.names, level.names)}` : '';
-    return `${where} (${total} files: ${shownExts}${exts.length > 4 ? ', …' : ''})${names}`;
+    return `${g.deep > 0 ? `${label}**` : label} (${total} files: ${shownExts}${exts.length > 4 ? ', …' : ''})${names}`;
   }
   return `${label} ${listNames(g.names, level.names)}`;
 }
@@ -232,14 +260,12 @@ function listNames(names: string[], cap: number): string {
   return `${sorted.slice(0, cap).join(', ')}, … +${sorted.length - cap} more`;
 }
 
-/** Parents before children, siblings alphabetically: "a/", "a/b/", "a-c/". */
-function compareDirs(a: string, b: string): number {
-  const pa = a.split('/');
-  const pb = b.split('/');
-  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
-    if (pa[i] !== pb[i]) return pa[i]! < pb[i]! ? -1 : 1;
+/** Parents before children, siblings alphabetically: "a", "a/b", "a-c". */
+function compareSegments(a: string[], b: string[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
   }
-  return pa.length - pb.length;
+  return a.length - b.length;
 }
 
 /** The budget is a promise: if per-line estimates drifted from the estimate of the whole, cut lines. */

@@ -92,21 +92,31 @@ const TS_PATTERNS: Array<[RegExp, SymbolKind, number]> = [
   [/^()(?:const|let)\s+([A-Z][A-Z0-9_]{2,})\s*(?::[^=]+)?=/, 'const', 2],
 ];
 
+// Every declaration pattern starts with one of these words; most lines of a file are statements
+// that fail this one test instead of every pattern.
+const TS_DECLARATION_START = /^\s*(?:export|default|declare|abstract|async|function|class|interface|type|enum|const|let|var|namespace|module|exports)\b/;
+
 function tsSymbols(line: string): Found[] {
-  for (const [re, kind, group] of TS_PATTERNS) {
-    const m = re.exec(line);
-    if (m) return [{ name: m[group]!, kind, exported: Boolean(m[1]) }];
+  if (TS_DECLARATION_START.test(line)) {
+    for (const [re, kind, group] of TS_PATTERNS) {
+      const m = re.exec(line);
+      if (m) return [{ name: m[group]!, kind, exported: Boolean(m[1]) }];
+    }
+    let m = /^\s*export\s+(?:type\s+)?\{([^}]*)\}/.exec(line);
+    if (m) {
+      return m[1]!
+        .split(',')
+        .map((part) => part.trim().split(/\s+as\s+/).pop()!.replace(/^type\s+/, '').trim())
+        .filter((name) => /^[A-Za-z_$][\w$]*$/.test(name))
+        .map((name) => ({ name, kind: 'export' as const, exported: true }));
+    }
+    m = /^\s*(?:module\.)?exports\.([A-Za-z_$][\w$]*)\s*=/.exec(line);
+    if (m) return [{ name: m[1]!, kind: 'export', exported: true }];
   }
-  let m = /^\s*export\s+(?:type\s+)?\{([^}]*)\}/.exec(line);
-  if (m) {
-    return m[1]!
-      .split(',')
-      .map((part) => part.trim().split(/\s+as\s+/).pop()!.replace(/^type\s+/, '').trim())
-      .filter((name) => /^[A-Za-z_$][\w$]*$/.test(name))
-      .map((name) => ({ name, kind: 'export' as const, exported: true }));
-  }
-  m = /^\s*(?:module\.)?exports\.([A-Za-z_$][\w$]*)\s*=/.exec(line);
-  if (m) return [{ name: m[1]!, kind: 'export', exported: true }];
+  const last = line.charCodeAt(line.trimEnd().length - 1);
+  // 123 "{", 125 "}", 40 "(": a member declaration line ends in one of them.
+  if (last !== 123 && last !== 125 && last !== 40) return [];
+  let m: RegExpExecArray | null;
   // Class members: indented, a name, a parameter list, a body on the same line.
   m = /^\s{2,8}(?:(?:public|private|protected|static|async|readonly|override|abstract|get|set)\s+)*\*?\s*(#?[A-Za-z_$][\w$]*)\s*(?:<[^>()]*>)?\s*\([^;]*\)\s*(?::\s*[^=;{]+)?\{\s*(?:\}\s*)?$/.exec(line);
   if (m && !NOT_A_NAME.has(m[1]!) && m[1] !== 'constructor') return [{ name: m[1]!, kind: 'method' }];

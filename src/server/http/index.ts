@@ -1,0 +1,2 @@
+export { createHttpServer, type ChatOpsOptions, type HttpServerOptions } from './server';
+export { ServerConfigError, isLoopbackHost, type SecurityOptions } from './security-options';
