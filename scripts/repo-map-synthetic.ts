@@ -317,6 +317,8 @@ interface IssueMeasure {
   target: string;
   rank: number | null;
   medianMs: number;
+  /** CPU time of this process (user + system) for the median run; git's own processes not included. */
+  cpuMs: number;
   tokens: number;
   ranked: number;
 }
@@ -342,17 +344,20 @@ async function main(): Promise<void> {
     const measures: IssueMeasure[] = [];
     let firstMs = 0;
     for (const [i, p] of planted.entries()) {
-      const times: number[] = [];
+      const times: Array<{ ms: number; cpuMs: number }> = [];
       let last = null;
       for (let r = 0; r < runs; r++) {
         t = performance.now();
+        const cpu = process.cpuUsage();
         last = await mapper.build(dir, p.issue, { budgetTokens: budget });
-        times.push(performance.now() - t);
-        if (i === 0 && r === 0) firstMs = times[0]!;
+        const used = process.cpuUsage(cpu);
+        times.push({ ms: performance.now() - t, cpuMs: (used.user + used.system) / 1000 });
+        if (i === 0 && r === 0) firstMs = times[0]!.ms;
       }
-      times.sort((x, y) => x - y);
+      times.sort((x, y) => x.ms - y.ms);
+      const median = times[Math.floor(times.length / 2)]!;
       const idx = last!.ranked.findIndex((r) => r.path === p.target);
-      measures.push({ kind: p.kind, target: p.target, rank: idx >= 0 ? idx + 1 : null, medianMs: times[Math.floor(times.length / 2)]!, tokens: last!.tokens, ranked: last!.ranked.length });
+      measures.push({ kind: p.kind, target: p.target, rank: idx >= 0 ? idx + 1 : null, medianMs: median.ms, cpuMs: median.cpuMs, tokens: last!.tokens, ranked: last!.ranked.length });
     }
     const sweep: Array<{ budget: number; tokens: number; ms: number }> = [];
     for (const b of [1000, 2000, 4000, 8000, 16000, 32000]) {
@@ -360,15 +365,16 @@ async function main(): Promise<void> {
       const ctx = await mapper.build(dir, planted[2]!.issue, { budgetTokens: b });
       sweep.push({ budget: b, tokens: ctx.tokens, ms: performance.now() - t });
     }
-    const result = { files: count, seed, budget, runs, generateAndCommitMs: genMs, firstBuildMs: firstMs, measures, sweep, repo: argv.includes('--keep') ? dir : undefined };
+    const result = { files: count, seed, budget, runs, cpus: os.cpus().length, loadAverage: os.loadavg()[0] ?? 0, generateAndCommitMs: genMs, firstBuildMs: firstMs, measures, sweep, repo: argv.includes('--keep') ? dir : undefined };
     if (argv.includes('--json')) {
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       return;
     }
     const lines = [
       `generated ${count} files (seed ${seed}) and committed them in ${(genMs / 1000).toFixed(1)} s; first map ${firstMs.toFixed(0)} ms`,
-      `budget ${budget} tokens, median of ${runs} runs:`,
-      ...measures.map((m) => `  ${m.kind.padEnd(17)} rank ${m.rank ?? '—'} of ${m.ranked} ranked, ${m.medianMs.toFixed(0)} ms, ${m.tokens} tokens  (${m.target})`),
+      `machine: ${result.cpus} CPUs, load average ${result.loadAverage.toFixed(1)} at the end`,
+      `budget ${budget} tokens, median of ${runs} runs (wall time; CPU time of this process):`,
+      ...measures.map((m) => `  ${m.kind.padEnd(17)} rank ${m.rank ?? '—'} of ${m.ranked} ranked, ${m.medianMs.toFixed(0)} ms (CPU ${m.cpuMs.toFixed(0)} ms), ${m.tokens} tokens  (${m.target})`),
       'budget sweep (prose issue):',
       ...sweep.map((s) => `  budget ${String(s.budget).padStart(6)} → ${String(s.tokens).padStart(6)} tokens, ${s.ms.toFixed(0)} ms`),
     ];

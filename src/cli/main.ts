@@ -229,6 +229,8 @@ export function buildProgram(): Command {
   program
     .command('context')
     .description('show what the planner is given first for an issue: the repository map, the ranked files and why, the token count')
+    // Subcommands do not inherit the program's exitOverride: without this a bad --budget exits 1, not 2.
+    .exitOverride()
     .argument('<issue-url>', 'https://github.com/OWNER/REPO/issues/N (or OWNER/REPO#N)')
     .addOption(configOption())
     .option('--json', 'machine-readable output: the map, every ranked file with its score and reasons, token counts')

@@ -1,6 +1,7 @@
 import type { RigConfig } from './config/schema';
 import type { EngineEvent, IssueRef, Phase, StepSelection, Task } from './model';
 import { isTerminal } from './phases';
+import { describeRemovals, sanitizeIssueWithReport } from './sanitize';
 import type { Decision } from './ports';
 import { newTask, newTaskId } from './task-factory';
 import { type RunDeps, TaskRun } from './task-run';
@@ -114,7 +115,8 @@ export class Engine {
       }
       if (latest && (latest.status === 'interrupted' || (latest.status === 'failed' && latest.resumeFrom))) return await this.startResume(latest.id, opts);
 
-      const issue = await this.runDeps.codeHost.getIssue(ref);
+      // Issue text is attacker-controlled: hidden channels and secrets are gone before it is stored or prompted.
+      const { issue, removed } = sanitizeIssueWithReport(await this.runDeps.codeHost.getIssue(ref), { redact: this.runDeps.redact });
       const now = this.runDeps.now();
       let task: Task | undefined;
       for (let i = 0; i < 5 && !task; i++) {
@@ -131,6 +133,8 @@ export class Engine {
       }
       if (!task) throw new Error('could not allocate a unique task id');
       await this.store.appendLog(task.id, 'info', `task created for ${issue.url}`, 'queued');
+      const removals = describeRemovals(removed);
+      if (removals) await this.store.appendLog(task.id, 'warn', `issue text sanitised: ${removals}`, 'queued');
       this.runDeps.emit({ type: 'task.updated', task: structuredClone(task) });
       return { task, done: this.drive(task, this.firstPhase(task), opts) };
     } finally {

@@ -52,7 +52,7 @@ function looksRandom(value: string): boolean {
   return (/\d/.test(value) && /[A-Za-z]/.test(value)) || (value.length >= 24 && classes >= 3);
 }
 
-/** `process.env.DB_PASSWORD`, `settings.SECRET_KEY`: code that reads a secret, not the secret. */
+/** `os.environ.DB_PASSWORD1`, `settings.SECRET_KEY`: code that reads a secret, not the secret. */
 const IDENTIFIER_PATH = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/;
 
 const SECRET_NAME = String.raw`(?:password|passwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|credentials?)`;

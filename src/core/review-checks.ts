@@ -101,6 +101,7 @@ function normalise(file: string): string {
 
 interface FileDiff {
   path: string;
+  deleted: boolean;
   added: Array<{ line: number; text: string }>;
   deletedLines: number;
   /** Lines of the new side (added and unchanged) that the diff shows. */
@@ -160,7 +161,7 @@ function parseDiff(diff: string): FileDiff[] {
   let newLeft = 0;
   let newLine = 0;
   const start = (p: string): FileDiff => {
-    const f: FileDiff = { path: p, added: [], deletedLines: 0, shown: [] };
+    const f: FileDiff = { path: p, deleted: false, added: [], deletedLines: 0, shown: [] };
     files.push(f);
     return f;
   };
@@ -198,10 +199,14 @@ function parseDiff(diff: string): FileDiff[] {
     if (line.startsWith('--- ')) {
       oldPath = diffPath(line.slice(4));
     } else if (line.startsWith('+++ ')) {
-      const p = diffPath(line.slice(4)) ?? oldPath ?? '';
+      const newPath = diffPath(line.slice(4));
+      const p = newPath ?? oldPath ?? '';
       if (file && inHeader) file.path = p;
       else file = start(p); // a plain unified diff has no `diff --git` line
+      file.deleted = newPath === null;
       inHeader = true;
+    } else if (file && inHeader && line.startsWith('deleted file mode')) {
+      file.deleted = true;
     } else if (file && inHeader && line.startsWith('rename to ')) {
       file.path = diffPath(line.slice('rename to '.length), false) ?? file.path;
     }
@@ -224,7 +229,7 @@ function secretFileFindings(files: string[]): ReviewFinding[] {
 
 const K8S_KIND = /^\s*kind:\s*(?:Deployment|StatefulSet|DaemonSet|Job|CronJob|Pod|Service|Ingress|ConfigMap|Secret|Role|ClusterRole|RoleBinding|ClusterRoleBinding|ServiceAccount|NetworkPolicy|Namespace|HorizontalPodAutoscaler|PersistentVolumeClaim)\s*$/m;
 
-/** A Kubernetes manifest is known by its content wherever it lives: `apiVersion:` and a workload `kind:`. */
+/** A Kubernetes manifest is known by its content wherever it lives: `apiVersion:` and a resource `kind:`. */
 function isKubernetesManifest(file: FileDiff): boolean {
   if (!/\.ya?ml$/i.test(file.path)) return false;
   const text = file.shown.join('\n');
@@ -297,10 +302,11 @@ function secretInDiffFindings(diffs: FileDiff[]): ReviewFinding[] {
 
 export function runReviewChecks(input: ReviewCheckInput): { findings: ReviewFinding[] } {
   const diffs = parseDiff(input.diff);
-  const deleted = new Set(input.deletedFiles.map(normalise));
-  const changed = [...new Set(input.changedFiles.map(normalise))];
-  // A deleted secrets file or workflow is covered by the deletion and blocked-path checks; what
-  // is written is what these two are about.
+  // The diff is the evidence: a file it touches is checked even when the lists leave it out.
+  const deleted = new Set([...input.deletedFiles.map(normalise), ...diffs.filter((d) => d.deleted).map((d) => d.path)]);
+  const changed = [...new Set([...input.changedFiles.map(normalise), ...diffs.map((d) => d.path)])].filter(Boolean);
+  // Only a written file can leak: deleting `.env` is no leak. Removing a workflow or a blocked
+  // file still needs a human, so those checks see deletions too.
   const written = changed.filter((f) => !deleted.has(f));
   const findings = [
     ...secretFileFindings(written),

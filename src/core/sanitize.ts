@@ -9,7 +9,9 @@ import { createRedactor, REDACTED, type Redactor } from './redact';
 //
 // Code is the exception: what sits in a fenced block or a code span is shown verbatim, so it is
 // kept verbatim (a bug report about an HTML template needs its comments and attributes). Code is
-// only recognised where GitHub cannot disagree; anywhere in doubt, the text is treated as markdown.
+// only recognised where GitHub's renderer must agree: fences at the start of a line, code spans
+// on lines nothing earlier reaches into. Anywhere in doubt, the text is treated as markdown, and
+// the worst outcome is a comment lost from a code sample, never hidden text let through.
 
 export interface SanitizeReport {
   htmlComments: number;
@@ -345,6 +347,7 @@ function maskCode(text: string, parts: string[]): string {
     if (end !== undefined) {
       flush();
       // The block is also held open to the next blank line after its end marker: too long is safe.
+      // Its own opening must not count as its end (`<!-->` contains `-->`).
       const afterOpening = line.replace(/^ {0,3}<(?:!--)?/, '');
       html = { end: end && !end.test(afterOpening) ? end : null };
       out.push(line);
@@ -640,13 +643,13 @@ function stripLinkTitles(text: string, r: SanitizeReport): string {
   return out + text.slice(at);
 }
 
+const FOOTNOTE_DEFINITION = /^ {0,3}\[\^([^\]\s]+)\]:.*$/gm;
+
 /**
  * Link reference definitions never render; an unused one (`[//]: # "…"`, a well-known trick) is
  * nothing but hidden text, and a used one's title shows only on hover. Unreferenced footnotes are
  * not rendered either.
  */
-const FOOTNOTE_DEFINITION = /^ {0,3}\[\^([^\]\s]+)\]:.*$/gm;
-
 function cleanDefinitions(text: string, r: SanitizeReport): string {
   // What refers to a label is everything but the definitions themselves (a footnote's text may
   // still refer to another note).

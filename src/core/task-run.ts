@@ -1,9 +1,11 @@
 import path from 'node:path';
 import type { RigConfig } from './config/schema';
 import { budgetBreach, fingerprint } from './budget';
+import { combineVerdict, runReviewChecks } from './review-checks';
+import { sanitizeUntrusted } from './sanitize';
 import { describeDeployFailure, describeTestFailures, summariseAttempts, trimOutput } from './failure-text';
 import { matchesAny } from './globs';
-import type { Attempt, LogLevel, Phase, Proposal, StepStatus, Task } from './model';
+import type { Attempt, LogLevel, Phase, Plan, Proposal, StepStatus, Task } from './model';
 import { assertTransition, isTerminal } from './phases';
 import { evaluatePolicies } from './policy';
 import type { AiAgent, AiContext, CodeHost, CommandRunner, Decision, Deployer, GitWorkspace, Notifier, RepoMapper, RunContext, RuntimeVars, TaskStore, TestRunner } from './ports';
@@ -34,6 +36,23 @@ export interface RunDeps {
 
 /** What the planner's first view of the repository may cost. */
 const REPO_MAP_BUDGET_TOKENS = 8000;
+/** Review rounds before a reviewer that keeps asking for changes fails the task. */
+const MAX_REVIEW_ROUNDS = 2;
+
+function deletedIn(diff: string): string[] {
+  const out: string[] = [];
+  let current: string | undefined;
+  for (const line of diff.split('\n')) {
+    const header = /^diff --git a\/(.+) b\//.exec(line);
+    if (header) current = header[1];
+    else if (line.startsWith('deleted file mode') && current) out.push(current);
+  }
+  return out;
+}
+
+function blockedPathsOf(config: RigConfig): string[] {
+  return config.policies.filter((p) => p.rule === 'blocked_paths' && p.value).flatMap((p) => p.value!.split(',').map((v) => v.trim()).filter(Boolean));
+}
 
 /** The few file operations the engine needs for proposals, confined by the caller's implementation. */
 export interface InfraFs {
@@ -225,7 +244,7 @@ export class TaskRun {
               issue: this.task.issue,
               plan,
               diff: await this.deps.git.diff(this.worktree, this.base),
-              failure: lastFailure.reason ?? '',
+              failure: sanitizeUntrusted(lastFailure.reason ?? '', { format: 'log', redact: this.deps.redact }).text,
               earlierAttempts: previous,
             },
             this.aiContext(),
@@ -244,8 +263,38 @@ export class TaskRun {
       return 'rollback';
     }
     await this.applyPolicies(changed);
-    await this.endStep('success', `${result.summary}\nfiles: ${result.filesChanged.join(', ')}`);
+    const review = this.config.ai?.review ? await this.reviewLoop(attempt, plan) : '';
+    await this.endStep('success', `${result.summary}\nfiles: ${result.filesChanged.join(', ')}${review}`);
     return 'committing';
+  }
+
+  /**
+   * ai.review: the AI reviews the diff before it is committed and may ask for changes, which the
+   * coder makes (a bounded number of rounds); deterministic checks override its verdict.
+   */
+  private async reviewLoop(attempt: Attempt, plan: Plan): Promise<string> {
+    const ai = this.deps.ai();
+    for (let round = 1; ; round++) {
+      const diff = await this.deps.git.diffWorking(this.worktree, this.base);
+      const changedFiles = await this.deps.git.changedFiles(this.worktree, this.base);
+      const verdict = await ai.review({ issue: this.task.issue, plan, diff, changedFiles }, this.aiContext());
+      const { findings } = runReviewChecks({ diff, changedFiles, deletedFiles: deletedIn(diff), blockedPaths: blockedPathsOf(this.config) });
+      const combined = combineVerdict(verdict, findings);
+      await this.log(combined.verdict === 'approve' ? 'info' : 'warn', `review round ${round}: ${combined.verdict}${combined.reasons.length ? ` — ${combined.reasons.join('; ')}` : ''}`);
+      if (combined.verdict === 'approve') return `\nreview: approved in round ${round}${combined.reasons.length ? ` (warnings: ${combined.reasons.join('; ')})` : ''}`;
+      if (combined.verdict === 'block') {
+        const message = `blocked by review checks: ${combined.reasons.join('; ')}`;
+        this.endAttempt(attempt, 'policy_blocked', message);
+        throw new PolicyBlocked(message);
+      }
+      if (round > MAX_REVIEW_ROUNDS) throw new Error(`the reviewer still requests changes after ${MAX_REVIEW_ROUNDS} rounds: ${combined.reasons.join('; ')}`);
+      const fixed = await ai.fix(
+        { issue: this.task.issue, plan, diff, failure: `The reviewer requested changes before commit:\n${combined.reasons.map((r) => `- ${r}`).join('\n')}`, earlierAttempts: this.task.attempts.filter((a) => a.endedAt) },
+        this.aiContext(),
+      );
+      attempt.filesChanged = [...new Set([...attempt.filesChanged, ...fixed.filesChanged])];
+      await this.applyPolicies(await this.deps.git.changedFiles(this.worktree, this.base));
+    }
   }
 
   private async applyPolicies(changedFiles: string[]): Promise<void> {
@@ -327,7 +376,8 @@ export class TaskRun {
     const all = await this.deps.fs.listFiles(this.worktree);
     const editable = await readInfraFiles(this.deps.fs, this.worktree, all.filter((f) => matchesAny(f, deploy.infra_files) && !matchesAny(f, deploy.infra_readonly)));
     const readonly = await readInfraFiles(this.deps.fs, this.worktree, all.filter((f) => matchesAny(f, deploy.infra_readonly)));
-    const draft = await this.deps.ai().proposeInfraFix({ issue: this.task.issue, deployLog: this.deps.redact(failure), editable, readonly }, this.aiContext());
+    const deployLog = sanitizeUntrusted(failure, { format: 'log', redact: this.deps.redact }).text;
+    const draft = await this.deps.ai().proposeInfraFix({ issue: this.task.issue, deployLog, editable, readonly }, this.aiContext());
     const before = new Map(editable.map((f) => [f.path, f.before]));
     const files = draft.files.map((f) => {
       if (!before.has(f.path) && !(matchesAny(f.path, deploy.infra_files) && !matchesAny(f.path, deploy.infra_readonly))) {

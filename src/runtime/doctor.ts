@@ -74,9 +74,29 @@ export async function runDoctor(opts: { cwd: string; configPath?: string; env: R
 
   const ai = endpoints.ai;
   if (!config?.ai) add('warn', 'AI', 'rig.yaml has no ai: section');
-  else if (ai.provider !== 'anthropic') add('fail', 'AI', `provider ${ai.provider} is not available in this version`);
-  else if (!ai.apiKey) add('fail', 'AI key', 'none: set ANTHROPIC_API_KEY (or ai.api_key in rig.yaml)');
-  else {
+  else if (ai.provider === 'claude-code') {
+    const claude = await run('claude', ['--version']).then((v) => v.trim(), () => null);
+    add(claude ? 'ok' : 'fail', 'AI', claude ? `Claude Code CLI ${claude}` : 'provider claude-code needs the `claude` executable on PATH');
+  } else if (ai.provider === 'ollama') {
+    const base = ai.baseUrl ?? 'http://127.0.0.1:11434';
+    const origin = /^https?:\/\//.test(base) ? base : `http://${base}`;
+    try {
+      const res = await fetch(`${origin.replace(/\/+$/, '')}/api/tags`, { signal: AbortSignal.timeout(10_000) });
+      add(res.ok ? 'ok' : 'fail', 'AI', `Ollama at ${origin} answered ${res.status}`);
+    } catch (err) {
+      add('fail', 'AI', `Ollama at ${origin} unreachable: ${(err as Error).message}`);
+    }
+  } else if (!ai.apiKey) add('fail', 'AI key', `none: set ${ai.provider === 'openai' ? 'OPENAI_API_KEY' : 'ANTHROPIC_API_KEY'} (or ai.api_key in rig.yaml)`);
+  else if (ai.provider === 'openai') {
+    const base = (ai.baseUrl ?? 'https://api.openai.com/v1').replace(/\/+$/, '');
+    try {
+      const res = await fetch(`${base}/models`, { headers: { authorization: `Bearer ${ai.apiKey}` }, signal: AbortSignal.timeout(10_000) });
+      if (res.status === 401 || res.status === 403) add('fail', 'AI', `${base} rejected the key from ${ai.keySource} (${res.status})`);
+      else add('ok', 'AI', `${base} reachable (HTTP ${res.status}), key from ${ai.keySource}, model ${ai.model ?? 'default'}`);
+    } catch (err) {
+      add('fail', 'AI', `${base} unreachable: ${(err as Error).message}`);
+    }
+  } else {
     const base = (ai.baseUrl ?? 'https://api.anthropic.com').replace(/\/+$/, '');
     try {
       const res = await fetch(`${base}/v1/models`, { headers: { 'x-api-key': ai.apiKey, 'anthropic-version': '2023-06-01' }, signal: AbortSignal.timeout(10_000) });

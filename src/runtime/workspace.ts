@@ -1,6 +1,5 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { AnthropicAgent } from '../adapters/ai/anthropic-agent';
 import { TransportCommandRunner } from '../adapters/exec/command-runner';
 import { CommandTemplateError, rewriteCommand } from '../adapters/exec/shell-vars';
 import { CommandDeployer } from '../adapters/deploy/command-deployer';
@@ -21,6 +20,7 @@ import type { AiAgent, CodeHost, Notifier } from '../core/ports';
 import { createRedactor, type Redactor } from '../core/redact';
 import { VERSION } from '../version';
 import { WorktreeInfraFs } from './worktree-infra-fs';
+import { createAiAgent } from './ai-provider';
 
 export interface WorkspaceOptions {
   cwd: string;
@@ -124,20 +124,9 @@ export class Workspace {
   }
 
   aiAgent(): AiAgent {
-    const ai = this.endpoints.ai;
     const config = this.requireConfig().ai;
     if (!config) throw new Error('rig.yaml has no ai: section; add one (provider, model, api_key) — see rig init');
-    if (ai.provider !== 'anthropic') {
-      throw new Error(`ai.provider "${ai.provider}" is not available in this version of Rig; use provider: anthropic`);
-    }
-    if (!ai.apiKey) throw new Error('no Anthropic API key: set ANTHROPIC_API_KEY or ai.api_key in rig.yaml');
-    return new AnthropicAgent({
-      apiKey: ai.apiKey,
-      baseURL: ai.baseUrl,
-      model: config.model ?? 'claude-opus-4-6',
-      maxTokens: config.max_tokens,
-      maxTurns: config.max_turns,
-    });
+    return createAiAgent(this.endpoints.ai, config);
   }
 
   private notifier(config: RigConfig, codeHost: CodeHost): Notifier {

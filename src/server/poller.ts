@@ -75,7 +75,7 @@ export function pollLabels(config: Pick<RigConfig, 'workflow'>): string[][] {
 
 /** Fingerprints of one project's issues, kept in its state directory so a restart does not rerun anything. */
 class SeenIssues {
-  private cache: Record<string, SeenIssue> | undefined;
+  private loading: Promise<Record<string, SeenIssue>> | undefined;
   private writing: Promise<void> = Promise.resolve();
 
   constructor(private readonly file: string) {}
@@ -87,24 +87,27 @@ class SeenIssues {
   async set(number: number, seen: SeenIssue): Promise<void> {
     const all = await this.load();
     all[String(number)] = seen;
-    // Writes from issues examined side by side go out one after another, each with everything so far.
-    this.writing = this.writing.then(async () => {
-      await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-      await writeFileAtomic(this.file, JSON.stringify(all, null, 2));
-    });
+    // Writes from issues examined side by side go out one after another, each with everything so
+    // far; one failed write must not stop the ones after it.
+    this.writing = this.writing
+      .catch(() => {})
+      .then(async () => {
+        await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+        await writeFileAtomic(this.file, JSON.stringify(all, null, 2));
+      });
     await this.writing;
   }
 
-  private async load(): Promise<Record<string, SeenIssue>> {
-    if (!this.cache) {
-      try {
-        this.cache = JSON.parse(await fs.readFile(this.file, 'utf8')) as Record<string, SeenIssue>;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${this.file} could not be read (${(err as Error).message}); remove it to start over`);
-        this.cache = {};
-      }
-    }
-    return this.cache;
+  /** Read once and shared, so issues examined side by side all write into the same record. */
+  private load(): Promise<Record<string, SeenIssue>> {
+    this.loading ??= fs.readFile(this.file, 'utf8').then(
+      (text) => JSON.parse(text) as Record<string, SeenIssue>,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return {};
+        throw new Error(`${this.file} could not be read (${err.message}); remove it to start over`);
+      },
+    );
+    return this.loading;
   }
 }
 

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, exist
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sanitizeIssue } from '../../src/core/sanitize';
 import { fakeText, fakeToolUse } from '../../src/fakes/anthropic-fake-server';
 import { ANTHROPIC_KEY, GITHUB_TOKEN, startScenario, type Scenario } from '../helpers/cli-harness';
 import { createSampleRepo } from '../helpers/git-repo';
@@ -100,6 +101,7 @@ ${commands('test', '  ')}
 
   it.each(titles)('title %j never runs and reaches every command verbatim', async (title) => {
     const ai = scriptedAi({ coding: FEATURE });
+    const storedTitle = sanitizeIssue({ owner: 'acme', repo: 'shop', number: 1, title, body: '', labels: [], author: 'a', url: '', comments: [] }).title;
     const s = await startScenario({ files: FILES, rigYaml: yaml, issues: [issue(title)], script: ai.script });
     try {
       const r = await s.rig(['exec', s.issueUrl()]);
@@ -108,7 +110,8 @@ ${commands('test', '  ')}
       expect(r.code, r.stderr + r.stdout).toBe(0);
       for (const kind of ['deploy', 'test']) {
         for (const pos of Object.keys(positions)) {
-          expect(readFileSync(path.join(s.repo.dir, `${kind}-${pos}.txt`), 'utf8'), `${kind} ${pos}`).toBe(title);
+          // The title as stored: sanitised once (control characters such as newlines go), then passed untouched.
+          expect(readFileSync(path.join(s.repo.dir, `${kind}-${pos}.txt`), 'utf8'), `${kind} ${pos}`).toBe(storedTitle);
         }
       }
       expect(s.github.pullRequests('acme/shop')).toHaveLength(1);

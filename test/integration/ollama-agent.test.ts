@@ -102,7 +102,7 @@ describe('code loop in whole-file mode (the default for Ollama)', () => {
       { kind: 'message', content: 'Reading it.', toolCalls: [{ name: 'read_file', arguments: { path: 'src/app.ts' } }] },
       { kind: 'message', toolCalls: [writeFixed], withoutToolCallIds: true },
       { kind: 'message', content: 'Changed the operator in add().', prompt_eval_count: 900, eval_count: 12 },
-      { kind: 'message', content: 'Nothing else to do.' },
+      { kind: 'message', content: JSON.stringify({ verdict: 'approve', summary: 'The operator is fixed.', comments: [] }) },
     ]);
     const rec = recorder();
     const a = agent();
@@ -138,7 +138,7 @@ describe('code loop in whole-file mode (the default for Ollama)', () => {
     expect(rec.logs.some((l) => l.level === 'info' && l.message === 'write_file src/app.ts')).toBe(true);
     expect(rec.logs.some((l) => /no price is known/.test(l.message))).toBe(false);
 
-    await a.review({ issue, plan, diff: '+x', changedFiles: ['src/app.ts'] }, rec.ctx).catch(() => undefined);
+    expect((await a.review({ issue, plan, diff: '+x', changedFiles: ['src/app.ts'] }, rec.ctx)).verdict).toBe('approve');
     expect(fake!.shows).toHaveLength(1);
     expect(fake!.shows[0]!.body).toEqual({ model: MODEL });
   });
@@ -385,7 +385,7 @@ describe('the model and the server', () => {
 });
 
 describe('the fake speaks Ollama on the wire', () => {
-  it('streams NDJSON lines ending in a done line with counts, and an error line behind 200', async () => {
+  it('streams NDJSON lines ending in a done line with counts, answers stream:false whole, and sends errors behind 200', async () => {
     await serve([
       { kind: 'message', content: 'Hello there, friend', toolCalls: [{ name: 'lookup', arguments: { q: 'ünïcode 🙂' } }] },
       { kind: 'stream_error', afterLines: 1, content: 'partial answer', error: 'an error was encountered while running the model' },
@@ -404,6 +404,16 @@ describe('the fake speaks Ollama on the wire', () => {
     expect(broken.status).toBe(200);
     const brokenLines = (await broken.text()).trim().split('\n').map((l) => JSON.parse(l));
     expect(brokenLines.at(-1)).toEqual({ error: 'an error was encountered while running the model' });
+
+    await fake!.close();
+    await serve([{ kind: 'message', content: 'Whole answer', toolCalls: [{ name: 'lookup', arguments: { q: 1 } }] }]);
+    const plain = await fetch(`${fake!.url}/api/chat`, { method: 'POST', body: JSON.stringify({ model: MODEL, stream: false, messages: [{ role: 'user', content: 'hi' }] }) });
+    expect(plain.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await plain.json()).toMatchObject({
+      done: true,
+      done_reason: 'stop',
+      message: { role: 'assistant', content: 'Whole answer', tool_calls: [{ function: { name: 'lookup', arguments: { q: 1 } } }] },
+    });
 
     const missing = await post({ model: 'nope', messages: [] });
     expect(missing.status).toBe(404);

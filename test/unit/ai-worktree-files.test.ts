@@ -200,3 +200,57 @@ describe('changed files and atomic writes', () => {
     expect((await fs.readdir(path.join(root, 'src'))).sort()).toEqual(['app.ts', 'deep', 'new.ts']);
   });
 });
+
+describe('tolerant str_replace', () => {
+  const crlf = 'def total(items):\r\n    return sum(items)\r\n';
+
+  it('applies an LF old_str to a CRLF file, keeps CRLF, and says what it set aside', async () => {
+    await fs.writeFile(path.join(root, 'calc.py'), crlf);
+    const outcome = await files.execute({
+      command: 'str_replace',
+      path: 'calc.py',
+      old_str: 'def total(items):\n    return sum(items)\n',
+      new_str: 'def total(items):\n    return round(sum(items), 2)\n',
+    });
+    expect(outcome.isError).toBe(false);
+    expect(outcome.text).toContain('once differences in line endings were set aside');
+    expect(await read('calc.py')).toBe('def total(items):\r\n    return round(sum(items), 2)\r\n');
+  });
+
+  it('with { tolerant: false } matches exactly and nothing else', async () => {
+    await fs.writeFile(path.join(root, 'calc.py'), crlf);
+    const exactOnly = await WorktreeFiles.open(root, { tolerant: false });
+    const outcome = await exactOnly.execute({ command: 'str_replace', path: 'calc.py', old_str: 'def total(items):\n    return', new_str: 'x' });
+    expect(outcome.isError).toBe(true);
+    expect(outcome.text).toMatch(/old_str was not found in calc.py. It must match the file exactly/);
+    expect(await read('calc.py')).toBe(crlf);
+    expect(exactOnly.changedFiles()).toEqual([]);
+  });
+
+  it('inserts lines with the file line endings, and as typed when tolerance is off', async () => {
+    await fs.writeFile(path.join(root, 'calc.py'), crlf);
+    await files.execute({ command: 'insert', path: 'calc.py', insert_line: 0, insert_text: 'import math\n\n' });
+    expect(await read('calc.py')).toBe(`import math\r\n\r\n${crlf}`);
+    const exactOnly = await WorktreeFiles.open(root, { tolerant: false });
+    await exactOnly.execute({ command: 'insert', path: 'calc.py', insert_line: 0, insert_text: '# header' });
+    expect(await read('calc.py')).toBe(`# header\nimport math\r\n\r\n${crlf}`);
+  });
+
+  it('keeps a CRLF file without a final newline that way when inserting after its last line', async () => {
+    await fs.writeFile(path.join(root, 'list.txt'), 'a\r\nb');
+    await files.execute({ command: 'insert', path: 'list.txt', insert_line: 2, insert_text: 'c\n' });
+    expect(await read('list.txt')).toBe('a\r\nb\r\nc');
+  });
+
+  it('lists at most 20 places when old_str occurs too often to be useful', async () => {
+    await fs.writeFile(path.join(root, 'many.txt'), 'x\n'.repeat(30));
+    const text = await refused({ command: 'str_replace', path: 'many.txt', old_str: 'x', new_str: 'y' });
+    expect(text).toContain('occurs 30 times');
+    expect(text).toContain('at lines 1, 2, 3');
+    expect(text).toContain('20 and 10 more');
+  });
+
+  it('refuses an old_str that equals new_str before looking at the file', async () => {
+    expect(await refused({ command: 'str_replace', path: 'nope.ts', old_str: 'a', new_str: 'a' })).toMatch(/identical/);
+  });
+});

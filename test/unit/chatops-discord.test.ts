@@ -8,24 +8,24 @@ import { ed25519PublicKey, ed25519Verify, verifyDiscordSignature } from '../../s
 // RFC 8032 section 7.1, TEST 1 and TEST 2: https://datatracker.ietf.org/doc/html/rfc8032#section-7.1
 const rfc = {
   test1: {
-    public_key: "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
-    message_hex: "",
-    signature: "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+    public_key: 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a',
+    message_hex: '',
+    signature: 'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
   },
   test2: {
-    public_key: "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
-    message_hex: "72",
-    signature: "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00",
+    public_key: '3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c',
+    message_hex: '72',
+    signature: '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00',
   },
 };
 
 // Not published by Discord: the RFC 8032 TEST 1 key signing timestamp + body, where the body is the
 // PING of discord/discord-interactions-js's own tests (Ed25519 is deterministic).
 const ping = {
-  public_key: "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
-  x_signature_timestamp: "1700000000",
-  body: "{\"id\":\"787053080478613555\",\"token\":\"ThisIsATokenFromDiscordThatIsVeryLong\",\"type\":1,\"version\":1}",
-  x_signature_ed25519: "f0bd878adcef1f6d475c9644421905bd02b5de38e0d3ecfc6f58a711962c69ccc8dd7c9db312f9bdf08b1e1b8182e27a844da728c5e0dbb5507bf9931c1ed80b",
+  public_key: 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a',
+  x_signature_timestamp: '1700000000',
+  body: '{"id":"787053080478613555","token":"ThisIsATokenFromDiscordThatIsVeryLong","type":1,"version":1}',
+  x_signature_ed25519: 'f0bd878adcef1f6d475c9644421905bd02b5de38e0d3ecfc6f58a711962c69ccc8dd7c9db312f9bdf08b1e1b8182e27a844da728c5e0dbb5507bf9931c1ed80b',
   expected_response: { status: 200, body: { type: 1 } },
 };
 const PING_AT_MS = Number(ping.x_signature_timestamp) * 1000;

@@ -198,6 +198,18 @@ describe('secrets in the diff', () => {
   });
 });
 
+describe('the diff as evidence', () => {
+  it('checks files the diff touches even when the file lists leave them out', () => {
+    const diff = gitDiff([
+      { path: '.github/workflows/release.yml', added: ['x'] },
+      { path: '.env', removed: ['X=1'], status: 'deleted' },
+    ]);
+    const findings = runReviewChecks({ diff, changedFiles: [], deletedFiles: [], blockedPaths: [] }).findings;
+    // The workflow is caught; deleting .env is not mistaken for adding it.
+    expect(summary(findings)).toEqual([['protected_path', 'block', '.github/workflows/release.yml']]);
+  });
+});
+
 describe('findings order', () => {
   it('lists blocking findings before warnings', () => {
     const findings = check([

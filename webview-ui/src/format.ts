@@ -58,8 +58,3 @@ export function groupOf(phase: Phase): BoardGroup {
   if (isTerminal(phase)) return 'failed';
   return 'running';
 }
-
-/** Nanoseconds (the DORA endpoint's unit) as a duration. */
-export function nanos(ns: number): string {
-  return duration(ns / 1e6);
-}

@@ -9,6 +9,7 @@
 // zod/mini: the same validators as zod's classic API at a sixth of the bundle size, which counts
 // in a webview that is loaded each time a panel opens.
 import * as z from 'zod/mini';
+import type { DoraMetrics } from '../../src/core/dora';
 import {
   PHASES,
   type AiCallRecord,
@@ -28,10 +29,25 @@ import {
 } from '../../src/core/model';
 import type { toProposalJson, toStatusJson } from '../../src/cli/render';
 
-/** One row of `GET /api/tasks`: what the CLI prints for `rig status --json`. */
-export type TaskSummary = ReturnType<typeof toStatusJson>;
-/** One row of `GET /api/proposals`: what the CLI prints for `rig proposals --json`. */
-export type ProposalSummary = ReturnType<typeof toProposalJson>;
+/**
+ * One row of the board: what `rig status --json` prints, plus the project name when the host
+ * serves several repositories.
+ */
+export type TaskSummary = ReturnType<typeof toStatusJson> & { project?: string };
+/** A pending decision as `rig proposals --json` prints it. */
+export type ProposalSummary = ReturnType<typeof toProposalJson> & { project?: string };
+
+/**
+ * The part of a stored `Task` the task view draws. A `Task` is one (the editor sends it as it
+ * is); the server's detail JSON is converted to it. Fields a host keeps to itself (worktree path,
+ * push lease, issue body) are not part of it.
+ */
+export type TaskDetail = Pick<
+  Task,
+  'id' | 'status' | 'statusReason' | 'createdAt' | 'updatedAt' | 'finishedAt' | 'branch' | 'baseBranch' | 'plan' | 'attempts' | 'pipeline' | 'proposals' | 'pr' | 'usage' | 'aiCalls'
+> & { issue: Pick<Issue, 'owner' | 'repo' | 'number' | 'title' | 'url'>; project?: string };
+
+export type { DoraMetrics };
 
 const phase = z.enum(PHASES);
 const isoTime = z.string().check(z.minLength(1));
@@ -62,16 +78,12 @@ const pullRequestSchema: z.ZodMiniType<PullRequest> = z.looseObject({
   draft: z.optional(z.boolean()),
 });
 
-const issueSchema: z.ZodMiniType<Issue> = z.looseObject({
+const issueRefSchema: z.ZodMiniType<TaskDetail['issue']> = z.looseObject({
   owner: z.string(),
   repo: z.string(),
   number: z.int(),
   title: z.string(),
-  body: z.string(),
-  labels: z.array(z.string()),
-  author: z.string(),
   url: z.string(),
-  comments: z.array(z.looseObject({ author: z.string(), body: z.string() })),
 });
 
 const pipelineStepSchema: z.ZodMiniType<PipelineStep> = z.looseObject({
@@ -139,10 +151,9 @@ const proposalSchema: z.ZodMiniType<Proposal> = z.looseObject({
 
 const planSchema: z.ZodMiniType<Plan> = z.looseObject({ summary: z.string(), steps: z.array(z.string()), files: z.array(z.string()) });
 
-export const taskSchema: z.ZodMiniType<Task> = z.looseObject({
+export const taskDetailSchema: z.ZodMiniType<TaskDetail> = z.looseObject({
   id: z.string().check(z.minLength(1)),
-  schema: z.literal(1),
-  issue: issueSchema,
+  issue: issueRefSchema,
   status: phase,
   statusReason: z.optional(z.string()),
   createdAt: isoTime,
@@ -150,23 +161,51 @@ export const taskSchema: z.ZodMiniType<Task> = z.looseObject({
   finishedAt: z.optional(isoTime),
   branch: z.string(),
   baseBranch: z.string(),
-  baseSha: z.optional(z.string()),
-  worktree: z.optional(z.string()),
-  headSha: z.optional(z.string()),
-  pushedSha: z.optional(z.string()),
   plan: z.optional(planSchema),
   attempts: z.array(attemptSchema),
   pipeline: z.array(pipelineStepSchema),
   proposals: z.array(proposalSchema),
   pr: z.optional(pullRequestSchema),
-  progressCommentId: z.optional(z.number()),
   usage: usageSchema,
   aiCalls: z.optional(z.array(aiCallSchema)),
-  activeMs: z.optional(z.number()),
-  steps: z.array(z.enum(['code', 'deploy', 'test', 'report'])),
-  resumeFrom: z.optional(phase),
-  resumes: z.int(),
+  project: z.optional(z.string()),
 });
+
+/** The board's row for a task the host sent in full: `toStatusJson` over the fields it reads. */
+export function summaryOf(t: TaskDetail): TaskSummary {
+  return {
+    id: t.id,
+    status: t.status,
+    status_reason: t.statusReason ?? null,
+    created_at: t.createdAt,
+    updated_at: t.updatedAt,
+    finished_at: t.finishedAt ?? null,
+    issue: { owner: t.issue.owner, repo: t.issue.repo, number: t.issue.number, title: t.issue.title, url: t.issue.url },
+    branch: t.branch,
+    attempts: t.attempts.length,
+    attempt_outcomes: t.attempts.map((a) => a.outcome ?? null),
+    pr: t.pr ?? null,
+    usage: t.usage,
+    ai_calls: t.aiCalls ?? [],
+    ...(t.project ? { project: t.project } : {}),
+  };
+}
+
+/** A pending proposal as the board lists it: `toProposalJson` over a task the host sent in full. */
+export function proposalSummaryOf(t: TaskDetail, p: Proposal): ProposalSummary {
+  return {
+    task_id: t.id,
+    proposal_id: p.id,
+    kind: p.kind,
+    status: p.status,
+    summary: p.summary,
+    reason: p.reason,
+    created_at: p.createdAt,
+    expires_at: p.expiresAt,
+    files: p.files.map((f) => ({ path: f.path, content: f.after, before: f.before })),
+    ...(t.project ? { project: t.project } : {}),
+  };
+}
 
 export const taskSummarySchema: z.ZodMiniType<TaskSummary> = z.looseObject({
   id: z.string().check(z.minLength(1)),
@@ -182,6 +221,7 @@ export const taskSummarySchema: z.ZodMiniType<TaskSummary> = z.looseObject({
   pr: z.nullable(pullRequestSchema),
   usage: usageSchema,
   ai_calls: z.array(aiCallSchema),
+  project: z.optional(z.string()),
 });
 
 export const proposalSummarySchema: z.ZodMiniType<ProposalSummary> = z.looseObject({
@@ -194,6 +234,7 @@ export const proposalSummarySchema: z.ZodMiniType<ProposalSummary> = z.looseObje
   created_at: isoTime,
   expires_at: isoTime,
   files: z.array(z.looseObject({ path: z.string(), content: z.string(), before: z.string() })),
+  project: z.optional(z.string()),
 });
 
 export interface ProjectInfo {
@@ -212,18 +253,19 @@ export const projectSchema: z.ZodMiniType<ProjectInfo> = z.pipe(
   z.transform((p) => ({ name: p.name, repo: typeof p.repo === 'string' ? p.repo : `${p.repo.owner}/${p.repo.repo}` })),
 );
 
-/** DORA over the server's window (30 days); null where there is nothing to measure yet. */
-export const doraSchema = z.looseObject({
-  /** Deployments per day. */
-  deploy_frequency: z.optional(z.nullable(z.number())),
-  /** Mean time from task creation to completion, in nanoseconds. */
-  lead_time: z.optional(z.nullable(z.number())),
-  /** Mean time from a failure to the next success, in nanoseconds. */
-  mttr: z.optional(z.nullable(z.number())),
-  /** Share of changes that failed, in percent. */
-  change_failure_rate: z.optional(z.nullable(z.number())),
+const durationStats = z.looseObject({ samples: z.int(), medianMs: z.nullable(z.number()), meanMs: z.nullable(z.number()) });
+
+/** The four DORA measures as `computeDora` returns them. */
+export const doraSchema: z.ZodMiniType<DoraMetrics> = z.looseObject({
+  windowDays: z.number(),
+  from: isoTime,
+  to: isoTime,
+  deployments: z.int(),
+  deploymentsPerDay: z.number(),
+  leadTime: durationStats,
+  timeToRestore: z.looseObject({ samples: z.int(), medianMs: z.nullable(z.number()), meanMs: z.nullable(z.number()), openIncidents: z.int() }),
+  changeFailure: z.looseObject({ failed: z.int(), decided: z.int(), percent: z.nullable(z.number()) }),
 });
-export type DoraMetrics = z.infer<typeof doraSchema>;
 
 const logEntrySchema: z.ZodMiniType<LogEntry> = z.looseObject({
   seq: z.int(),
@@ -243,7 +285,9 @@ const ack = z.unknown();
 /** Requests the UI makes: name → params and result schemas. */
 export const requests = {
   'tasks/list': { params: noParams, result: z.array(taskSummarySchema) },
-  'tasks/get': { params: byTask, result: taskSchema },
+  'tasks/get': { params: byTask, result: taskDetailSchema },
+  /** The task's log after line `after` (all of it without): what `rig logs` prints. */
+  'tasks/logs': { params: z.strictObject({ id: taskId, after: z.optional(z.int().check(z.nonnegative())) }), result: z.array(logEntrySchema) },
   'tasks/create': {
     params: z.strictObject({ issue_url: z.url({ protocol: /^https?$/ }), project: z.optional(z.string().check(z.minLength(1))) }),
     result: ack,
@@ -267,8 +311,10 @@ export type Result<K extends RequestName> = ProtocolMap[K][1];
 
 /** Events the host pushes: the engine's events, as `/api/events` names them. */
 export const events = {
-  'task.updated': z.looseObject({ task: taskSchema }),
+  'task.updated': z.looseObject({ task: taskDetailSchema }),
   'log.line': z.looseObject({ taskId, entry: logEntrySchema }),
+  /** Events were lost (a restarted server, a long disconnection): reload instead of guessing. */
+  resync: z.looseObject({ reason: z.optional(z.string()) }),
 } as const;
 export type EventName = keyof typeof events;
 export type EventData<K extends EventName> = z.output<(typeof events)[K]>;
@@ -294,7 +340,7 @@ export const errorSchema = z.object({
 });
 export type ProtocolError = z.infer<typeof errorSchema>;
 
-export const hostMessageSchema = z.discriminatedUnion('kind', [
+export const hostMessageSchema = z.union([
   z.object({ kind: z.literal('response'), id: z.int(), ok: z.literal(true), result: z.unknown() }),
   z.object({ kind: z.literal('response'), id: z.int(), ok: z.literal(false), error: errorSchema }),
   z.object({ kind: z.literal('event'), name: z.enum(eventNames), data: z.unknown() }),

@@ -1,10 +1,21 @@
 // The UI's state and the only code that talks to the transport. Components read it and call its
 // actions; it announces every change with one `change` event, which is plenty at this size.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { toProposalJson, toStatusJson } from '../../src/cli/render';
-import type { LogEntry, Task } from '../../src/core/model';
+import type { LogEntry } from '../../src/core/model';
 import { isTerminal } from './format';
-import type { DoraMetrics, HostEvent, Params, ProjectInfo, ProposalSummary, RequestName, Result, TaskSummary } from './protocol';
+import {
+  proposalSummaryOf,
+  summaryOf,
+  type DoraMetrics,
+  type HostEvent,
+  type Params,
+  type ProjectInfo,
+  type ProposalSummary,
+  type RequestName,
+  type Result,
+  type TaskDetail,
+  type TaskSummary,
+} from './protocol';
 import { TransportError, type ConnectionState, type Transport } from './transport';
 
 const LOG_LIMIT = 1000;
@@ -28,7 +39,7 @@ export class Store extends EventTarget {
   needsKey = false;
   /** Why the board could not load; cleared by the next successful load. */
   loadError: string | undefined;
-  detail: Task | undefined;
+  detail: TaskDetail | undefined;
   detailId: string | undefined;
   detailError: string | undefined;
   log: LogEntry[] = [];
@@ -36,6 +47,8 @@ export class Store extends EventTarget {
   busy = new Set<string>();
   notices: Notice[] = [];
   private noticeSeq = 0;
+  /** The "key refused" notice, withdrawn once a key works. */
+  private keyRefused: number | undefined;
   private unsubscribe: (() => void) | undefined;
   private doraTimer: ReturnType<typeof setTimeout> | undefined;
   private loading: Promise<void> | undefined;
@@ -97,9 +110,12 @@ export class Store extends EventTarget {
   }
 
   visibleTasks(): TaskSummary[] {
-    const repo = this.projects.find((p) => p.name === this.project)?.repo.toLowerCase();
     const all = [...this.tasks.values()];
-    const shown = repo ? all.filter((t) => `${t.issue.owner}/${t.issue.repo}`.toLowerCase() === repo) : all;
+    const selected = this.projects.find((p) => p.name === this.project);
+    // The server names each task's project; a host that does not is matched by repository.
+    const inProject = (t: TaskSummary) =>
+      t.project !== undefined ? t.project === selected!.name : `${t.issue.owner}/${t.issue.repo}`.toLowerCase() === selected!.repo.toLowerCase();
+    const shown = selected ? all.filter(inProject) : all;
     return shown.sort((a, b) => b.updated_at.localeCompare(a.updated_at));
   }
 
@@ -111,7 +127,8 @@ export class Store extends EventTarget {
   async setApiKey(key: string): Promise<void> {
     this.transport.auth?.set(key);
     await this.refresh();
-    if (this.needsKey) this.notify('error', 'The server did not accept that API key.');
+    if (this.keyRefused) this.dismiss(this.keyRefused);
+    this.keyRefused = this.needsKey ? this.notify('error', 'The server did not accept that API key.') : undefined;
   }
 
   async openTask(id: string): Promise<void> {
@@ -135,7 +152,7 @@ export class Store extends EventTarget {
 
   private async loadDetail(id: string): Promise<void> {
     try {
-      const task = await this.transport.request('tasks/get', { id });
+      const [task] = await Promise.all([this.transport.request('tasks/get', { id }), this.loadLog(id)]);
       if (this.detailId === id) {
         this.acceptTask(task);
         this.changed();
@@ -146,6 +163,27 @@ export class Store extends EventTarget {
       else this.detailError = err instanceof TransportError && err.status === 404 ? `There is no task ${id}.` : messageOf(err);
       this.changed();
     }
+  }
+
+  /** The open task's log: what is not shown yet, so a reload after a gap only fetches the gap. */
+  private async loadLog(id: string): Promise<void> {
+    const after = this.log[this.log.length - 1]?.seq;
+    let entries: LogEntry[];
+    try {
+      entries = await this.transport.request('tasks/logs', after === undefined ? { id } : { id, after });
+    } catch (err) {
+      // Without its history the log still fills from live lines; only a missing key matters here.
+      if (err instanceof TransportError && err.needsKey) throw err;
+      return;
+    }
+    if (this.detailId === id) this.appendLog(entries);
+  }
+
+  private appendLog(entries: LogEntry[]): void {
+    const last = this.log[this.log.length - 1]?.seq ?? -1;
+    // A reconnecting stream, or history loaded while lines streamed in, may repeat lines.
+    const fresh = entries.filter((e) => e.seq > last);
+    if (fresh.length) this.log = [...this.log, ...fresh].slice(-LOG_LIMIT);
   }
 
   /** Starts a task; false when it did not start (the reason is already shown as a notice). */
@@ -183,7 +221,7 @@ export class Store extends EventTarget {
   }
 
   private async act<K extends RequestName>(key: string, method: K, params: Params<K>, done: string): Promise<{ ok: true; result: Result<K> } | { ok: false }> {
-    if (this.busy.has(key)) return { ok: false };
+
     this.busy.add(key);
     this.changed();
     try {
@@ -205,25 +243,28 @@ export class Store extends EventTarget {
   }
 
   private onEvent(e: HostEvent): void {
-    if (e.name === 'task.updated') {
-      const before = this.tasks.get(e.data.task.id);
-      this.acceptTask(e.data.task);
-      if (isTerminal(e.data.task.status) && before?.status !== e.data.task.status) this.refreshDoraSoon();
-    } else if (e.data.taskId === this.detailId) {
-      const last = this.log[this.log.length - 1];
-      // A reconnecting stream may replay lines already shown.
-      if (last && e.data.entry.seq <= last.seq) return;
-      this.log = [...this.log, e.data.entry].slice(-LOG_LIMIT);
-    } else {
-      return;
+    switch (e.name) {
+      case 'task.updated': {
+        const before = this.tasks.get(e.data.task.id);
+        this.acceptTask(e.data.task);
+        if (isTerminal(e.data.task.status) && before?.status !== e.data.task.status) this.refreshDoraSoon();
+        break;
+      }
+      case 'log.line':
+        if (e.data.taskId !== this.detailId) return;
+        this.appendLog([e.data.entry]);
+        break;
+      case 'resync':
+        void this.refresh();
+        return;
     }
     this.changed();
   }
 
-  private acceptTask(task: Task): void {
-    this.tasks.set(task.id, toStatusJson(task));
+  private acceptTask(task: TaskDetail): void {
+    this.tasks.set(task.id, summaryOf(task));
     const pending = task.proposals.find((p) => p.status === 'pending');
-    if (pending) this.proposals.set(task.id, toProposalJson(task, pending));
+    if (pending) this.proposals.set(task.id, proposalSummaryOf(task, pending));
     else this.proposals.delete(task.id);
     if (this.detailId === task.id) {
       this.detail = task;
@@ -244,11 +285,13 @@ export class Store extends EventTarget {
     }, 2000);
   }
 
-  private notify(kind: Notice['kind'], text: string): void {
+  private notify(kind: Notice['kind'], text: string): number {
     const notice = { id: ++this.noticeSeq, kind, text };
     this.notices = [...this.notices.slice(-4), notice];
     this.changed();
+    // Errors stay until dismissed: they may need reading twice.
     if (kind === 'info') setTimeout(() => this.dismiss(notice.id), 6000);
+    return notice.id;
   }
 
   private changed(): void {

@@ -1,40 +1,66 @@
 // The browser's transport: `rig web` serves this page and its REST API + SSE from one origin.
 // URLs are relative to the page so the dashboard also works behind a path prefix.
-import { parseEvent, parseResult, type Params, type RequestName, type Result } from './protocol';
+import { doraFrom, listFrom, logEntriesFrom, logLineFrom, taskEventFrom, taskFrom } from './api-json';
+import { parseEvent, parseResult, type EventName, type Params, type RequestName, type Result } from './protocol';
 import { TransportError, type ApiKeyStore, type Transport, type TransportListener } from './transport';
 
-type Route = { method: 'GET' | 'POST'; path: string; body?: unknown; optional404?: boolean };
+type Route = {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: unknown;
+  /** From the REST JSON to the protocol's shape; validation follows. */
+  decode?: (body: unknown) => unknown;
+  /** A 404 that means "nothing", answered with this value instead of an error. */
+  empty404?: unknown;
+};
 
 const seg = encodeURIComponent;
 
 /** Each protocol request as the REST API spells it. */
 function route<K extends RequestName>(name: K, params: Params<K>): Route {
-  const p = params as Record<string, string | undefined>;
+  const p = params as Record<string, string | number | undefined>;
+  const id = seg(String(p.id ?? p.taskId ?? ''));
   switch (name) {
     case 'tasks/list':
-      return { method: 'GET', path: 'api/tasks' };
+      return { method: 'GET', path: 'api/tasks', decode: (b) => listFrom(b, 'tasks') };
     case 'tasks/get':
-      return { method: 'GET', path: `api/tasks/${seg(p.id!)}` };
+      return { method: 'GET', path: `api/tasks/${id}`, decode: taskFrom };
+    case 'tasks/logs':
+      return { method: 'GET', path: `api/tasks/${id}/logs${p.after ? `?after=${p.after}` : ''}`, decode: logEntriesFrom };
     case 'tasks/create':
       return { method: 'POST', path: 'api/tasks', body: params };
     case 'tasks/retry':
-      return { method: 'POST', path: `api/tasks/${seg(p.id!)}/retry` };
+      return { method: 'POST', path: `api/tasks/${id}/retry` };
     case 'tasks/cancel':
-      return { method: 'POST', path: `api/tasks/${seg(p.id!)}/cancel` };
+      return { method: 'POST', path: `api/tasks/${id}/cancel` };
     case 'projects/list':
-      return { method: 'GET', path: 'api/projects' };
+      return { method: 'GET', path: 'api/projects', decode: (b) => listFrom(b, 'projects') };
     case 'proposals/list':
-      // A task without a pending proposal may answer 404: that is an empty list, not an error.
-      return p.taskId ? { method: 'GET', path: `api/proposals/${seg(p.taskId)}`, optional404: true } : { method: 'GET', path: 'api/proposals' };
+      return p.taskId
+        ? { method: 'GET', path: `api/proposals/${id}`, decode: proposalsFrom, empty404: [] }
+        : { method: 'GET', path: 'api/proposals', decode: proposalsFrom };
     case 'proposals/approve':
-      return { method: 'POST', path: `api/approve/${seg(p.taskId!)}` };
+      return { method: 'POST', path: `api/approve/${id}` };
     case 'proposals/reject':
-      return { method: 'POST', path: `api/reject/${seg(p.taskId!)}` };
+      return { method: 'POST', path: `api/reject/${id}` };
     case 'metrics/dora':
-      return { method: 'GET', path: 'api/metrics/dora' };
+      return { method: 'GET', path: 'api/metrics/dora', decode: doraFrom };
   }
   throw new TransportError(`unknown request ${String(name)}`);
 }
+
+/** One proposal or a list, bare or wrapped: all mean "the proposals". */
+function proposalsFrom(body: unknown): unknown {
+  const list = listFrom(body, 'proposals');
+  return list && typeof list === 'object' && !Array.isArray(list) ? [list] : list;
+}
+
+/** SSE event names and how each payload becomes the protocol's. */
+const STREAM_EVENTS: Array<[EventName, (data: unknown) => unknown]> = [
+  ['task.updated', taskEventFrom],
+  ['log.line', logLineFrom],
+  ['resync', (data) => data],
+];
 
 const KEY_SLOT = 'rig.apiKey';
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -100,14 +126,16 @@ export class HttpTransport implements Transport {
   async request<K extends RequestName>(method: K, params: Params<K>): Promise<Result<K>> {
     const r = route(method, params);
     const headers: Record<string, string> = { Accept: 'application/json' };
-    if (r.body !== undefined) headers['Content-Type'] = 'application/json';
+    // Every POST carries JSON, even an empty object: a server that demands it (a cross-site
+    // form cannot send it) must not refuse the dashboard's own approve and cancel.
+    if (r.method === 'POST') headers['Content-Type'] = 'application/json';
     if (this.auth.value) headers.Authorization = `Bearer ${this.auth.value}`;
     let res: Response;
     try {
       res = await fetch(new URL(r.path, this.base), {
         method: r.method,
         headers,
-        body: r.body === undefined ? undefined : JSON.stringify(r.body),
+        body: r.method === 'POST' ? JSON.stringify(r.body ?? {}) : undefined,
         credentials: 'same-origin',
         cache: 'no-store',
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
@@ -115,13 +143,11 @@ export class HttpTransport implements Transport {
     } catch (err) {
       throw new TransportError(`the server cannot be reached (${err instanceof Error ? err.message : String(err)})`);
     }
-    if (r.optional404 && res.status === 404) return parseResult(method, []);
+    if (r.empty404 !== undefined && res.status === 404) return parseResult(method, r.empty404);
     const body = await readBody(res);
     if (!res.ok) throw new TransportError(errorText(res, body), res.status);
-    // One proposal or a list: both are "the proposals of this task".
-    const value = method === 'proposals/list' && body !== null && !Array.isArray(body) ? [body] : body;
     try {
-      return parseResult(method, value);
+      return parseResult(method, r.decode ? r.decode(body) : body);
     } catch (err) {
       throw new TransportError(`unexpected reply to ${method}: ${err instanceof Error ? err.message : String(err)}`, res.status);
     }
@@ -161,10 +187,10 @@ export class HttpTransport implements Transport {
         this.retryTimer = setTimeout(() => this.openStream(), delay);
       }
     };
-    for (const name of ['task.updated', 'log.line'] as const) {
+    for (const [name, decode] of STREAM_EVENTS) {
       es.addEventListener(name, (msg) => {
         try {
-          const event = parseEvent(name, JSON.parse((msg as MessageEvent<string>).data));
+          const event = parseEvent(name, decode(JSON.parse((msg as MessageEvent<string>).data)));
           if (event) listener.event(event);
         } catch (err) {
           // One malformed event must not stop the stream; the next refresh repairs the view.

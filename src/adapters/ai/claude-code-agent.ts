@@ -232,7 +232,12 @@ export class ClaudeCodeAgent implements AiAgent {
       ctx.log('warn', `${purpose}: Claude Code ended without reporting its usage; the tokens and cost of this run are not counted in the task's budget`);
     }
 
-    const inspection = await guard.inspect();
+    let inspection: Inspection;
+    try {
+      inspection = await guard.inspect();
+    } catch (err) {
+      throw new AiError(this.redact(`could not check what Claude Code changed in the worktree (${(err as Error).message}); its edits, if any, were left in place`), 'unavailable');
+    }
     const failure = this.judge(proc, parsed, inspection, access);
     if (!failure) {
       const r = (parsed as { result: CliResult }).result;

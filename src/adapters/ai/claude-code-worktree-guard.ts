@@ -89,7 +89,7 @@ export class WorktreeGuard {
       if (this.head) await git(this.root, [...SAFE_GIT, 'update-ref', '-m', 'rig: undo a move by the AI', 'HEAD', this.head]);
     }
     this.lastStatus = await this.status(false);
-    const changed = await this.changedPaths(this.lastStatus);
+    const changed = this.changedPaths(this.lastStatus);
     for (const p of changed) {
       const reason = await this.escapes(p, this.lastStatus.get(p));
       if (reason) violations.push({ path: p, reason });
@@ -143,7 +143,7 @@ export class WorktreeGuard {
       if (!(await this.writeBack(p, backup))) failed.add(p);
     }
     // Whatever still differs from the snapshot was not restored, whichever step missed it.
-    const now = await this.changedPaths(await this.status(false));
+    const now = this.changedPaths(await this.status(false));
     for (const p of now) if (paths.includes(p)) failed.add(p);
     return [...failed].sort();
   }
@@ -158,7 +158,12 @@ export class WorktreeGuard {
       if (record.length < 4) continue;
       const p = record.slice(3);
       const abs = this.absolute(p);
-      entries.set(p, { xy: record.slice(0, 2), ...(abs ? await this.state(abs, keepBackups) : { fp: 'outside', backup: { kind: 'none' } }) });
+      let state: State;
+      if (!abs) state = { fp: 'outside', backup: { kind: 'none' } };
+      // A tracked file beneath a directory swapped for a symlink: what lies there is not the worktree's.
+      else if (!(await this.insideWorktree(abs))) state = { fp: 'beyond-symlink', backup: { kind: 'none' } };
+      else state = await this.state(abs, keepBackups);
+      entries.set(p, { xy: record.slice(0, 2), ...state });
     }
     return entries;
   }
@@ -189,7 +194,7 @@ export class WorktreeGuard {
   }
 
   /** Paths whose state differs from the snapshot; a path git does not list was clean. */
-  private async changedPaths(now: Map<string, StatusEntry>): Promise<string[]> {
+  private changedPaths(now: Map<string, StatusEntry>): string[] {
     const changed: string[] = [];
     for (const p of new Set([...this.before.keys(), ...now.keys()])) {
       const was = this.before.get(p)?.fp ?? 'clean';
@@ -218,7 +223,8 @@ export class WorktreeGuard {
       if (rel.split(path.sep).some(isGitName)) return `a symlink pointing into .git (to ${entry.backup.target})`;
       // Through other links the target may still lead out.
       const real = await fs.realpath(target).catch(() => null);
-      if (real && path.relative(this.root, real).startsWith('..')) return `a symlink leading outside the worktree (to ${real})`;
+      const realRel = real ? path.relative(this.root, real) : '';
+      if (real && (realRel.startsWith('..') || path.isAbsolute(realRel))) return `a symlink leading outside the worktree (to ${real})`;
     }
     return null;
   }

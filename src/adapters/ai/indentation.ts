@@ -35,7 +35,7 @@ export function fileIndentation(lines: readonly string[]): FileIndentation {
 
 /**
  * Every map under which each model indentation becomes its file indentation. More than one only
- * when tabs and spaces are converted and old_str alone does not pin the tab width; `choose` then
+ * when tabs and spaces are converted and old_str alone does not pin the tab width; `preferredMap` then
  * decides, or nobody does.
  */
 export function indentMaps(pairs: readonly IndentPair[], modelIndents: readonly string[], file: FileIndentation): IndentMap[] {
@@ -60,7 +60,7 @@ export function indentMaps(pairs: readonly IndentPair[], modelIndents: readonly 
  * The tab width that the model's own indentation steps imply (converting to tabs), or the file's
  * (converting to spaces). Null when that width is not among the candidates: then it is a guess.
  */
-export function choose(maps: readonly IndentMap[], modelIndents: readonly string[], file: FileIndentation): IndentMap | null {
+export function preferredMap(maps: readonly IndentMap[], modelIndents: readonly string[], file: FileIndentation): IndentMap | null {
   const to = maps[0]?.convert?.to;
   const width = to === 'tabs' ? spaceUnit(modelIndents) : to === 'spaces' ? file.spaceUnit : null;
   return maps.find((m) => m.convert?.tabWidth === width) ?? null;

@@ -10,16 +10,27 @@ const MAX_SHOWN_CHARS = 160;
 /** Below this, two lines being "similar" is noise, not a hint. */
 const MIN_LINE_SIMILARITY = 0.5;
 const MAX_COMPARISONS = 200_000;
+const MIN_TELLING_CHARS = 4;
+
+/** The file's lines with the keys they are compared by, each computed once. */
+interface Prepared {
+  texts: string[];
+  /** Look-alikes folded, trimmed at both ends. */
+  loose: string[];
+  /** Look-alikes folded, all whitespace removed. */
+  squashed: string[];
+}
 
 export function describeNearMiss(fileLines: readonly FileLine[], old: ModelText, fileName: string): string {
   const texts = fileLines.map((l) => l.text);
-  const anchors = bestWindows(texts, old);
-  const anchor = anchors[0] ?? similarWindow(texts, old);
+  const file: Prepared = { texts, loose: texts.map(looseKey), squashed: texts.map(squash) };
+  const anchors = bestWindows(file, old);
+  const anchor = anchors[0] ?? similarWindow(file, old);
   if (anchor === undefined || anchor === null) {
     return `Nothing in ${fileName} resembles old_str; it may belong to another file, or the file may have changed since you read it. View the file before editing it.`;
   }
   const n = old.lines.length;
-  const { first, last, pairs } = align(texts, old, anchor);
+  const { first, last, pairs } = align(file, old, anchor);
   const range = first === last ? `line ${first + 1}` : `lines ${first + 1}-${last + 1}`;
   const parts = [`The closest text is ${range} of ${fileName} (${pairs.length} of ${n} lines of old_str agree).`];
 
@@ -31,7 +42,11 @@ export function describeNearMiss(fileLines: readonly FileLine[], old: ModelText,
   } else {
     parts.push(unevenIndentation(texts, old, first) ?? EDGE_WHITESPACE);
   }
-  const others = anchors.slice(1, 1 + MAX_LISTED).map((a) => `line ${Math.max(a, 0) + 1}`);
+  // Other equally good windows over the same lines are the same place seen through an insertion.
+  const others = anchors
+    .filter((a) => a > last || a + n - 1 < first)
+    .slice(0, MAX_LISTED)
+    .map((a) => `line ${Math.max(a, 0) + 1}`);
   if (others.length > 0) parts.push(`Similar text is also at ${others.join(', ')}: include enough context to tell them apart.`);
   parts.push(`The file may have changed since you read it: view ${range} again and copy the text exactly into old_str.`);
   return parts.join('\n');
@@ -50,11 +65,12 @@ interface Alignment {
  * line inserted or removed since the model read the file shows up as that, not as every later
  * line differing. Without any agreeing line, old_str is laid over the window line by line.
  */
-function align(texts: readonly string[], old: ModelText, anchor: number): Alignment {
+function align(file: Prepared, old: ModelText, anchor: number): Alignment {
+  const { texts } = file;
   const n = old.lines.length;
   const from = Math.max(0, anchor - n);
   const to = Math.min(texts.length, anchor + 2 * n);
-  const { pairs: local } = lcsPairs(n, to - from, (i, j) => agrees(old, i, texts[from + j]!));
+  const { pairs: local } = lcsPairs(n, to - from, (i, j) => agrees(old, i, file, from + j, 'loose'));
   const pairs = local.map(([i, j]): [number, number] => [i, from + j]);
   if (pairs.length === 0) {
     return { first: Math.max(anchor, 0), last: Math.max(Math.min(anchor + n, texts.length) - 1, Math.max(anchor, 0)), pairs };
@@ -99,10 +115,10 @@ function describeHunk(texts: readonly string[], old: ModelText, hunk: Hunk): str
   const missing = old.lines.slice(hunk.oldStart + common, hunk.oldStart + hunk.oldCount);
   if (missing.length > 0) {
     const before = hunk.fileStart + hunk.fileCount; // file lines before the place they would go
-    const where =
-      before >= texts.length ? `past the end of the file` : before === 0 ? 'before line 1 of the file' : `between lines ${before} and ${before + 1} of the file`;
-    const shown = missing.slice(0, MAX_LISTED).map(show).join(', ');
-    lines.push(`  old_str has ${missing.length} line(s) ${where} that the file does not have there: ${shown}${missing.length > MAX_LISTED ? ', ...' : ''}`);
+    const shown = `${missing.slice(0, MAX_LISTED).map(show).join(', ')}${missing.length > MAX_LISTED ? ', ...' : ''}`;
+    if (before >= texts.length) lines.push(`  old_str continues past the end of the file with ${missing.length} more line(s): ${shown}`);
+    else if (before === 0) lines.push(`  old_str starts with ${missing.length} line(s) that are not before line 1 of the file: ${shown}`);
+    else lines.push(`  old_str has ${missing.length} line(s) between lines ${before} and ${before + 1} of the file that the file does not have: ${shown}`);
   }
   return lines;
 }
@@ -114,10 +130,9 @@ function describeHunk(texts: readonly string[], old: ModelText, hunk: Hunk): str
  * file's lines; the first and last, which may cover only part of a file line, are checked against
  * every line.
  */
-function bestWindows(texts: readonly string[], old: ModelText): number[] {
+function bestWindows(file: Prepared, old: ModelText): number[] {
   const byKey = new Map<string, number[]>();
-  texts.forEach((text, f) => {
-    const key = squash(text);
+  file.squashed.forEach((key, f) => {
     if (key === '') return;
     const at = byKey.get(key);
     if (at) at.push(f);
@@ -126,31 +141,38 @@ function bestWindows(texts: readonly string[], old: ModelText): number[] {
   const votes = new Map<number, number>();
   const vote = (start: number) => votes.set(start, (votes.get(start) ?? 0) + 1);
   const n = old.lines.length;
+  const voters = tellingLines(old);
   old.lines.forEach((line, i) => {
-    if (isBlank(line)) return;
+    if (!voters[i]) return;
     const edge = i === 0 || (i === n - 1 && !old.endsWithNewline);
     if (!edge) {
       for (const f of byKey.get(squash(line)) ?? []) vote(f - i);
       return;
     }
-    texts.forEach((text, f) => {
-      if (agrees(old, i, text, squash)) vote(f - i);
-    });
+    for (let f = 0; f < file.texts.length; f++) {
+      if (agrees(old, i, file, f, 'squashed')) vote(f - i);
+    }
   });
   let most = 0;
   for (const count of votes.values()) most = Math.max(most, count);
   return [...votes].filter(([, count]) => count === most && most > 0).map(([start]) => start).sort((x, y) => x - y);
 }
 
+/** A line like "}" or "end" agrees with half the file and would place the window anywhere. */
+function tellingLines(old: ModelText): boolean[] {
+  const telling = old.lines.map((line) => squash(line).length >= MIN_TELLING_CHARS);
+  return telling.some(Boolean) ? telling : old.lines.map((line) => !isBlank(line));
+}
+
 /**
- * Does old_str's line i agree with a file line, setting aside what the tolerant match sets aside
- * (and uneven indentation)? With `squash` as the key, spacing inside the line is set aside too.
+ * Does old_str's line i agree with file line f, setting aside what the tolerant match sets aside
+ * (and uneven indentation)? By the squashed key, spacing inside the line is set aside too.
  */
-function agrees(old: ModelText, i: number, fileLine: string, key: (line: string) => string = looseKey): boolean {
+function agrees(old: ModelText, i: number, prepared: Prepared, f: number, by: 'loose' | 'squashed'): boolean {
   const line = old.lines[i]!;
-  if (isBlank(line)) return isBlank(fileLine);
-  const model = key(line);
-  const file = key(fileLine);
+  if (isBlank(line)) return isBlank(prepared.texts[f]!);
+  const model = by === 'loose' ? looseKey(line) : squash(line);
+  const file = prepared[by][f]!;
   const n = old.lines.length;
   const openStart = i === 0;
   const openEnd = i === n - 1 && !old.endsWithNewline;
@@ -204,14 +226,15 @@ function unevenIndentation(texts: readonly string[], old: ModelText, start: numb
  * where its lines are most similar to the file's, so the model still learns where to look.
  * Bounded: past MAX_COMPARISONS only old_str's longest line is compared.
  */
-function similarWindow(texts: readonly string[], old: ModelText): number | null {
-  const probes = old.lines.map((line, i) => ({ key: looseKey(line), i })).filter((p) => p.key.length > 0);
-  const compared = probes.length * texts.length <= MAX_COMPARISONS ? probes : probes.sort((a, b) => b.key.length - a.key.length).slice(0, 1);
-  const fileKeys = texts.map(looseKey);
+function similarWindow(file: Prepared, old: ModelText): number | null {
+  const voters = tellingLines(old);
+  const probes = old.lines.map((line, i) => ({ key: looseKey(line), i })).filter((p) => p.key.length > 0 && voters[p.i]);
+  const compared = probes.length * file.texts.length <= MAX_COMPARISONS ? probes : probes.sort((a, b) => b.key.length - a.key.length).slice(0, 1);
   const scores = new Map<number, number>();
   for (const probe of compared) {
-    fileKeys.forEach((key, f) => {
-      const score = similarity(probe.key, key);
+    const pairs = bigrams(probe.key);
+    file.loose.forEach((key, f) => {
+      const score = similarity(probe.key, pairs, key);
       if (score >= MIN_LINE_SIMILARITY) scores.set(f - probe.i, (scores.get(f - probe.i) ?? 0) + score);
     });
   }
@@ -226,21 +249,27 @@ function similarWindow(texts: readonly string[], old: ModelText): number | null 
   return best;
 }
 
-/** Dice coefficient over character pairs: cheap, and tolerant of small edits anywhere in a line. */
-function similarity(a: string, b: string): number {
-  if (a.length < 2 || b.length < 2) return a === b && a.length > 0 ? 1 : 0;
+/** Character pairs of a line, counted: what the Dice coefficient compares. */
+function bigrams(text: string): Map<string, number> {
   const pairs = new Map<string, number>();
-  for (let i = 0; i < a.length - 1; i++) {
-    const pair = a.slice(i, i + 2);
+  for (let i = 0; i < text.length - 1; i++) {
+    const pair = text.slice(i, i + 2);
     pairs.set(pair, (pairs.get(pair) ?? 0) + 1);
   }
+  return pairs;
+}
+
+/** Dice coefficient over character pairs: cheap, and tolerant of small edits anywhere in a line. */
+function similarity(a: string, aPairs: Map<string, number>, b: string): number {
+  if (a.length < 2 || b.length < 2) return a === b && a.length > 0 ? 1 : 0;
+  const used = new Map<string, number>();
   let shared = 0;
   for (let i = 0; i < b.length - 1; i++) {
     const pair = b.slice(i, i + 2);
-    const left = pairs.get(pair) ?? 0;
-    if (left > 0) {
+    const count = used.get(pair) ?? 0;
+    if (count < (aPairs.get(pair) ?? 0)) {
       shared++;
-      pairs.set(pair, left - 1);
+      used.set(pair, count + 1);
     }
   }
   return (2 * shared) / (a.length - 1 + b.length - 1);

@@ -96,14 +96,8 @@ const LOOKALIKES: Record<string, string> = {
   '\u2015': '-', // horizontal bar
   '\u2212': '-', // minus sign
 };
-const LOOKALIKE_CLASS = `[${Object.keys(LOOKALIKES).join('')}]`;
-const EVERY_LOOKALIKE = new RegExp(LOOKALIKE_CLASS, 'g');
-const ANY_LOOKALIKE = new RegExp(LOOKALIKE_CLASS);
+const EVERY_LOOKALIKE = new RegExp(`[${Object.keys(LOOKALIKES).join('')}]`, 'g');
 
 export function foldLookalikes(text: string): string {
   return text.replace(EVERY_LOOKALIKE, (c) => LOOKALIKES[c]!);
-}
-
-export function hasLookalike(text: string): boolean {
-  return ANY_LOOKALIKE.test(text);
 }

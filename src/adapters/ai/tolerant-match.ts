@@ -8,7 +8,7 @@ import {
   IDENTITY,
   applyIndent,
   isIdentity,
-  choose,
+  preferredMap,
   describeMap,
   fileIndentation,
   indentMaps,
@@ -38,6 +38,9 @@ export type TolerantOutcome =
   | { kind: 'refused'; message: string };
 
 type Difference = 'line endings' | 'the final newline' | 'trailing whitespace' | 'typographic quotes and dashes' | 'indentation';
+
+/** Listing more places than this helps nobody find the one meant. */
+const MAX_PLACES = 10;
 
 interface Tier {
   trailing: boolean;
@@ -82,6 +85,19 @@ interface Context {
   neu: ModelText;
   oldHadCarriageReturns: boolean;
   indentation: FileIndentation;
+  /**
+   * Each line's text after its indentation, look-alikes folded and trailing whitespace dropped:
+   * what every tier's comparison implies, computed once so that ruling a window out is one string
+   * comparison instead of a tier's worth of work.
+   */
+  fileKeys: string[];
+  /** The whole line folded and trimmed at the end, for lines old_str may match only the end of. */
+  fileTails: string[];
+  oldKeys: string[];
+}
+
+function looseKey(line: string): string {
+  return trimEnd(foldLookalikes(line.slice(leadingWhitespace(line).length)));
 }
 
 /** Line endings of the file's convention for new_str, on the exact-match path. */
@@ -94,12 +110,16 @@ export function adaptLineEndings(fileText: string, newStr: string): string {
 
 export function tolerantReplace(fileText: string, oldStr: string, newStr: string, fileName: string): TolerantOutcome {
   const file = toLines(fileText);
+  const old = modelLines(oldStr);
   const ctx: Context = {
     file,
-    old: modelLines(oldStr),
+    old,
     neu: modelLines(newStr),
     oldHadCarriageReturns: oldStr.includes('\r'),
     indentation: fileIndentation(file.map((l) => l.text)),
+    fileKeys: file.map((l) => looseKey(l.text)),
+    fileTails: file.map((l) => trimEnd(foldLookalikes(l.text))),
+    oldKeys: old.lines.map(looseKey),
   };
   if (isBlank(oldStr.replace(/[\r\n]/g, ''))) {
     return refused(`old_str is only whitespace and does not occur exactly in ${fileName}. Include some of the text around the place to change.`);
@@ -109,10 +129,10 @@ export function tolerantReplace(fileText: string, oldStr: string, newStr: string
     if (found.length === 1) return replace(ctx, found[0]!, fileName);
     if (found.length > 1) {
       const allowed = [...new Set(found.flatMap((c) => [...c.differences]))];
+      const places = found.slice(0, MAX_PLACES).map((c) => lineRange(c.start, c.end));
+      if (found.length > MAX_PLACES) places.push(`${found.length - MAX_PLACES} more`);
       return refused(
-        `old_str does not occur exactly in ${fileName}, and allowing for differences in ${listed(allowed)} it matches ${found.length} places (${found
-          .map((c) => lineRange(c.start, c.end))
-          .join(', ')}). Include more surrounding lines, copied exactly from the file, so that it matches exactly once.`,
+        `old_str does not occur exactly in ${fileName}, and allowing for differences in ${listed(allowed)} it matches ${found.length} places (${places.join(', ')}). Include more surrounding lines, copied exactly from the file, so that it matches exactly once.`,
       );
     }
   }
@@ -146,6 +166,7 @@ function matchAt(ctx: Context, tier: Tier, start: number): Candidate[] {
   const { old, file } = ctx;
   const n = old.lines.length;
   const openEnd = !old.endsWithNewline;
+  if (!mayMatchAt(ctx, start)) return [];
   const rest: LineMatch[] = [];
   for (let i = 1; i < n; i++) {
     const m = matchWholeLine(file[start + i]!.text, old.lines[i]!, tier, openEnd && i === n - 1);
@@ -173,6 +194,26 @@ function matchAt(ctx: Context, tier: Tier, start: number): Candidate[] {
     if (candidate) results.push(candidate);
   }
   return results;
+}
+
+/** What every tier requires of the window at `start`, checked on the precomputed keys. */
+function mayMatchAt(ctx: Context, start: number): boolean {
+  const { old } = ctx;
+  const n = old.lines.length;
+  const openEnd = !old.endsWithNewline;
+  for (let i = 1; i < n; i++) {
+    const line = old.lines[i]!;
+    const last = openEnd && i === n - 1;
+    if (isBlank(line)) {
+      if (!last && !isBlank(ctx.file[start + i]!.text)) return false;
+      continue;
+    }
+    const key = ctx.fileKeys[start + i]!;
+    if (last ? !key.startsWith(ctx.oldKeys[i]!) : key !== ctx.oldKeys[i]) return false;
+  }
+  if (isBlank(old.lines[0]!)) return true;
+  const tail = ctx.fileTails[start]!;
+  return n === 1 && openEnd ? tail.includes(ctx.oldKeys[0]!) : tail.endsWith(ctx.oldKeys[0]!);
 }
 
 /** A model line that starts a file line, indentation and all. `openEnd`: old_str stops inside this line. */
@@ -286,15 +327,17 @@ function replace(ctx: Context, c: Candidate, fileName: string): TolerantOutcome 
     return refused(`${typeof failure === 'string' ? failure : 'new_str could not be fitted to the file.'} Nothing was changed in ${fileName}.`);
   }
   const distinct = new Set(succeeded.map((a) => a.result.join('\n')));
+  const chosen = preferredMap(
+    succeeded.map((a) => a.map),
+    modelIndents(ctx, c.headPartial),
+    ctx.indentation,
+  );
   if (distinct.size === 1) {
-    rendered = succeeded[0]!.result;
-    map = succeeded[0]!.map;
+    // Any map will do; the chosen one, if there is one, also describes best what was done.
+    const attempt = succeeded.find((a) => a.map === chosen) ?? succeeded[0]!;
+    rendered = attempt.result;
+    map = attempt.map;
   } else {
-    const chosen = choose(
-      succeeded.map((a) => a.map),
-      modelIndents(ctx, c.headPartial),
-      ctx.indentation,
-    );
     const attempt = succeeded.find((a) => a.map === chosen);
     if (!attempt) {
       return refused(

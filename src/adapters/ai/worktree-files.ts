@@ -15,6 +15,8 @@ export const MAX_FILE_BYTES = 1024 * 1024;
 export const MAX_VIEW_CHARS = 60_000;
 const MAX_LISTING_ENTRIES = 1000;
 const SNIPPET_CONTEXT_LINES = 4;
+/** An old_str that occurs more often than this needs context, not a longer list. */
+const MAX_LISTED_PLACES = 20;
 
 export class EditRefusal extends Error {
   constructor(message: string) {
@@ -202,9 +204,10 @@ export class WorktreeFiles {
       );
     }
     if (starts.length > 1) {
-      const lines = starts.map((at) => lineOf(text, at));
+      const lines = starts.slice(0, MAX_LISTED_PLACES).map((at) => lineOf(text, at));
+      const more = starts.length > MAX_LISTED_PLACES ? ` and ${starts.length - MAX_LISTED_PLACES} more` : '';
       throw new EditRefusal(
-        `No replacement was performed: old_str occurs ${starts.length} times in ${target.relative} (at lines ${lines.join(', ')}). Include more surrounding lines so it matches exactly once.`,
+        `No replacement was performed: old_str occurs ${starts.length} times in ${target.relative} (at lines ${lines.join(', ')}${more}). Include more surrounding lines so it matches exactly once.`,
       );
     }
     const at = starts[0]!;

@@ -65,7 +65,7 @@ function clean(text: string): string {
 
 const URL_RE = /\bhttps?:\/\/[^\s<>()"'`\]]+/g;
 // A path has a slash between name characters, or is a file name with a short alphabetic extension.
-const PATH_RE = /(?<![\w@.~+/-])(?:[\w@.~+-]+\/)+[\w@.~+-]*|(?<![\w@.~+/-])[\w@+-][\w@.+-]*\.[A-Za-z][A-Za-z0-9]{0,9}(?![\w/])/g;
+const PATH_RE = /(?<![\w@.~+/-])\/?(?:[\w@.~+-]+\/)+[\w@.~+-]*|(?<![\w@.~+/-])[\w@+-][\w@.+-]*\.[A-Za-z][A-Za-z0-9]{0,9}(?![\w/])/g;
 // Well-known files without an extension are named bare in issues ("the Dockerfile").
 const BARE_FILES = /\b(?:Dockerfile|Makefile|Rakefile|Gemfile|Procfile|Jenkinsfile|Vagrantfile|Containerfile|Justfile|LICENSE|CODEOWNERS)\b/g;
 

@@ -3,7 +3,7 @@
 // usually defined or used there; a plain word is only a hint. Rare terms count more than common
 // ones (inverse document frequency), so "parser" in a repository of parsers decides little.
 import type { RankedFile } from '../../core/ports';
-import { isTestFile, stemOf, testSubject } from './file-kinds';
+import { exclusionOf, isTestFile, stemOf, testSubject } from './file-kinds';
 import type { GrepHit } from './git-search';
 import type { IssueTerms } from './issue-terms';
 import type { CodeSymbol } from './symbols';
@@ -30,7 +30,7 @@ export const WEIGHTS = {
   wordInSymbol: 2,
   /** An issue word occurs in the file's text (git grep). */
   wordInText: 1,
-  /** A test file gets this share of the best score among the files it tests. */
+  /** A test file gains this share of its subject's score (staying below the subject; see boostTests). */
   testOfHit: 0.5,
 } as const;
 
@@ -157,6 +157,9 @@ function buildIndex(files: string[], symbols: ReadonlyMap<string, CodeSymbol[]>,
     const segments = file.split('/');
     const base = segments[segments.length - 1]!;
     push(index.byBaseName, base.toLowerCase(), file);
+    // Vendored, generated, lock and binary files rank only when the issue names them: their
+    // words and names say nothing about where the project's own change belongs.
+    if (exclusionOf(file)) continue;
     push(index.byStemKey, stemKey(stemOf(base)), file);
     for (const w of wordsOf(stemOf(base))) addTo(index.nameWords, w, file);
     for (let i = 0; i < segments.length - 1; i++) for (const w of wordsOf(segments[i]!)) addTo(index.dirWords, w, file);
@@ -179,18 +182,26 @@ function scorePathMentions(scores: Scores, mentions: string[], files: string[], 
   for (const raw of mentions) {
     const mention = raw.replace(/\/+$/, '');
     const isDir = raw.endsWith('/');
-    if (!isDir && index.fileSet.has(mention)) {
+    const segments = mention.split('/');
+    if (!isDir && segments.length > 1) {
+      // Paths in stack traces and logs carry a deployment prefix (/srv/app/…, /home/u/repo/…):
+      // drop leading directories until the rest names files here, keeping at least "dir/file".
+      let matched = false;
+      for (let drop = 0; drop <= segments.length - 2 && !matched; drop++) {
+        const tail = segments.slice(drop).join('/');
+        const hits = index.fileSet.has(tail) ? [tail] : files.filter((f) => f.endsWith(`/${tail}`));
+        if (hits.length > 0 && hits.length <= 5) {
+          for (const f of hits) scores.add(f, WEIGHTS.pathMention / hits.length, `path mentioned: ${mention}`);
+          matched = true;
+        }
+      }
+      if (matched) continue;
+    } else if (!isDir && index.fileSet.has(mention)) {
       scores.add(mention, WEIGHTS.pathMention, `path mentioned: ${mention}`);
       continue;
     }
-    if (mention.includes('/')) {
-      const tail = `/${mention}`;
-      const suffixed = isDir ? [] : files.filter((f) => f.endsWith(tail));
-      if (suffixed.length > 0 && suffixed.length <= 5) {
-        for (const f of suffixed) scores.add(f, WEIGHTS.pathMention / suffixed.length, `path mentioned: ${mention}`);
-        continue;
-      }
-      const under = files.filter((f) => f.startsWith(`${mention}/`) || f.includes(`/${mention}/`));
+    if (segments.length > 1 || isDir) {
+      const under = filesUnder(files, mention);
       if (under.length > 0) {
         const each = WEIGHTS.dirMention / Math.sqrt(under.length);
         for (const f of under) scores.add(f, each, `in mentioned directory ${mention}/`);
@@ -198,20 +209,24 @@ function scorePathMentions(scores: Scores, mentions: string[], files: string[], 
       }
     }
     // A wrong or partial path still names its file: fall back to the last segment.
-    const base = mention.split('/').pop()!.toLowerCase();
+    const base = segments[segments.length - 1]!.toLowerCase();
     const named = index.byBaseName.get(base);
     if (named && named.length > 0) {
-      const weight = mention.includes('/') ? WEIGHTS.fileNameMention / 2 : WEIGHTS.fileNameMention;
+      const weight = segments.length > 1 ? WEIGHTS.fileNameMention / 2 : WEIGHTS.fileNameMention;
       for (const f of named) scores.add(f, weight / named.length, `file name mentioned: ${base}`);
-    } else if (!mention.includes('/') && !mention.includes('.')) {
+    } else if (segments.length === 1 && !mention.includes('.')) {
       // "the scripts directory": a bare name that is a directory somewhere.
-      const under = files.filter((f) => f.startsWith(`${mention}/`) || f.includes(`/${mention}/`));
+      const under = filesUnder(files, mention);
       if (under.length > 0) {
         const each = WEIGHTS.dirMention / 2 / Math.sqrt(under.length);
         for (const f of under) scores.add(f, each, `in mentioned directory ${mention}/`);
       }
     }
   }
+}
+
+function filesUnder(files: string[], dir: string): string[] {
+  return files.filter((f) => f.startsWith(`${dir}/`) || f.includes(`/${dir}/`));
 }
 
 function scoreIdentifiers(scores: Scores, identifiers: string[], hits: GrepHit[], index: Index, n: number): void {
@@ -257,25 +272,27 @@ function scoreWords(scores: Scores, terms: IssueTerms, textHits: GrepHit[], inde
   }
   for (const [word, issueWeight] of terms.words) {
     const emphasis = repeats(issueWeight);
+    // Reasons name the word as the issue wrote it: stems like "cach" mean nothing to a reader.
+    const shown = terms.surfaces.get(word)?.values().next().value ?? word;
     const inName = index.nameWords.get(word);
     if (inName) {
       const weight = WEIGHTS.wordInFileName * emphasis * idf(inName.size, n);
-      for (const f of inName) scores.add(f, weight, `word "${word}" in file name`);
+      for (const f of inName) scores.add(f, weight, `word "${shown}" in file name`);
     }
     const inDir = index.dirWords.get(word);
     if (inDir) {
       const weight = WEIGHTS.wordInDir * emphasis * idf(inDir.size, n);
-      for (const f of inDir) scores.add(f, weight, `word "${word}" in directory`);
+      for (const f of inDir) scores.add(f, weight, `word "${shown}" in directory`);
     }
     const inSymbols = index.symbolWords.get(word);
     if (inSymbols) {
       const rarity = idf(inSymbols.size, n);
-      for (const [f, count] of inSymbols) scores.add(f, WEIGHTS.wordInSymbol * emphasis * rarity * repeats(count), `word "${word}" in symbols`);
+      for (const [f, count] of inSymbols) scores.add(f, WEIGHTS.wordInSymbol * emphasis * rarity * repeats(count), `word "${shown}" in symbols`);
     }
     const text = inText.get(word);
     if (text) {
       const rarity = idf(text.size, n);
-      for (const [f, count] of text) scores.add(f, WEIGHTS.wordInText * emphasis * rarity * repeats(count), `word "${word}" in text`);
+      for (const [f, count] of text) scores.add(f, WEIGHTS.wordInText * emphasis * rarity * repeats(count), `word "${shown}" in text`);
     }
   }
 }

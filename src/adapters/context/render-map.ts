@@ -244,12 +244,13 @@ function renderLevel(groups: DirGroup[], level: Level): string[] {
 function groupLine(g: DirGroup, level: Level): string {
   const label = g.segments.length ? `${g.segments.join('/')}/` : './';
   const total = g.names.length + g.deep;
-  if (g.vendored) return `${label} (${total} files, vendored or generated)`;
+  const files = `${total} file${total === 1 ? '' : 's'}`;
+  if (g.vendored) return `${label} (${files}, vendored or generated)`;
   if (level.names === 0 || g.deep > 0) {
     const exts = [...g.exts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
     const shownExts = exts.slice(0, 4).map(([e, n]) => `${n} ${e}`).join(', ');
     const names = level.names > 0 && g.names.length > 0 ? `; here: ${listNames(g.names, level.names)}` : '';
-    return `${g.deep > 0 ? `${label}**` : label} (${total} files: ${shownExts}${exts.length > 4 ? ', …' : ''})${names}`;
+    return `${g.deep > 0 ? `${label}**` : label} (${files}: ${shownExts}${exts.length > 4 ? ', …' : ''})${names}`;
   }
   return `${label} ${listNames(g.names, level.names)}`;
 }

@@ -176,7 +176,8 @@ const RUST_PATTERNS: Array<[RegExp, SymbolKind]> = [
 function rustSymbols(line: string): Found[] {
   for (const [re, kind] of RUST_PATTERNS) {
     const m = re.exec(line);
-    if (m) return [{ name: m[2]!, kind: kind === 'function' && /^\s+/.test(line) && !m[1] ? 'method' : kind, exported: Boolean(m[1]) }];
+    // An indented fn is almost always in an impl or trait block.
+    if (m) return [{ name: m[2]!, kind: kind === 'function' && /^\s/.test(line) ? 'method' : kind, exported: Boolean(m[1]) }];
   }
   let m = /^\s*(?:unsafe\s+)?impl(?:<[^>]*(?:<[^>]*>[^>]*)*>)?\s+(?:[\w:]+(?:<[^>]*>)?\s+for\s+)?([A-Za-z_][\w:]*)/.exec(line);
   if (m) return [{ name: m[1]!.split('::').pop()!, kind: 'impl' }];

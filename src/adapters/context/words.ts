@@ -68,23 +68,26 @@ function classOf(c: number): number {
 }
 
 /**
- * A deliberately light stemmer: plural and verb endings only. Stronger stemmers (Porter) merge
- * words like "general"/"generate" that name different things in code.
+ * A deliberately light stemmer: plural and verb endings and a final "e", so that "ignore",
+ * "ignored" and "ignoring" meet. Stronger stemmers (Porter) also merge words like
+ * "general"/"generate" that name different things in code.
  */
 export function stem(word: string): string {
-  const w = word.toLowerCase();
+  let w = word.toLowerCase();
   if (w.length <= 3) return w;
-  if (w.endsWith('ies') && w.length > 4) return `${w.slice(0, -3)}y`;
-  if (/(?:ss|us|is)$/.test(w)) return w;
-  if (/(?:ches|shes|xes|zes|sses)$/.test(w)) return w.slice(0, -2);
-  if (w.endsWith('s') && !w.endsWith('ss')) return w.slice(0, -1);
-  if (w.endsWith('ing') && w.length > 5) return undouble(w.slice(0, -3));
-  if (w.endsWith('ed') && w.length > 4) return undouble(w.slice(0, -2));
+  if (w.endsWith('ies') && w.length > 4) w = `${w.slice(0, -3)}y`;
+  else if (/(?:ss|us|is)$/.test(w)) return w;
+  else if (/(?:ches|shes|xes|zes|sses)$/.test(w)) w = w.slice(0, -2);
+  else if (w.endsWith('s')) w = w.slice(0, -1);
+  else if (w.endsWith('ing') && w.length > 5) w = undouble(w.slice(0, -3));
+  else if (w.endsWith('ed') && w.length > 4) w = undouble(w.slice(0, -2));
+  if (w.length >= 4 && w.endsWith('e')) w = w.slice(0, -1);
   return w;
 }
 
+/** "mapp" -> "map", "stopp" -> "stop"; but "call" and "add" keep their double letter. */
 function undouble(w: string): string {
-  return /([b-df-hj-np-tv-z])\1$/.test(w) ? w.slice(0, -1) : w;
+  return w.length > 3 && /([b-df-hj-kmnp-rtv-y])\1$/.test(w) ? w.slice(0, -1) : w;
 }
 
 /** The content words of a name or phrase as written (lower-cased) and stemmed; stop words and short parts dropped. */

@@ -143,6 +143,8 @@ export function apiRoutes(deps: { registry: ProjectRegistry; actions: TaskAction
   });
 
   router.add('GET', '/api/events', async ({ req, res, url }) => {
+    // HEAD would leave a stream open with nothing ever written to it.
+    if (req.method !== 'GET') throw new HttpError(405, 'the event stream is read with GET', { Allow: 'GET' });
     const project = optionalParam(url, 'project');
     if (project !== undefined) registry.byName(project);
     const taskId = optionalParam(url, 'task');

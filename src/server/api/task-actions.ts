@@ -25,6 +25,9 @@ export interface ActionWaits {
   retryMs: number;
 }
 
+/** How long a retry waits for a just-ended run of this process to let go of the task. */
+const RELEASE_WAIT_MS = 5000;
+
 export const DEFAULT_WAITS: ActionWaits = { decisionMs: 5000, cancelMs: 10_000, retryMs: 5000 };
 
 /**
@@ -97,13 +100,32 @@ export class TaskActions {
         engine: project.engine,
         taskId: task.id,
         expectEvents: true,
-        work: () => project.engine.resume(task.id, { waitForApproval: true }),
+        work: () => this.resumeWhenReleased(project, task.id),
         reached: (t) => t.resumes > task.resumes,
         timeoutMs: waitMs,
         onLateError: (err) => this.lateError(project, task.id, err),
       }),
     );
     return { project, task: watched.task ?? task, done: watched.reached };
+  }
+
+  /**
+   * A task that has just ended in this process is still tidying up (notifications, worktree
+   * removal) and holds its lease for a moment; a retry waits for that rather than being refused.
+   */
+  private async resumeWhenReleased(project: Project, taskId: string): Promise<Task> {
+    const deadline = Date.now() + RELEASE_WAIT_MS;
+    for (;;) {
+      try {
+        return await project.engine.resume(taskId, { waitForApproval: true });
+      } catch (err) {
+        if (!(err instanceof TaskConflictError) || Date.now() > deadline) throw err;
+        const stored = await project.engine.store.get(taskId);
+        const windingDown = stored && isTerminal(stored.status) && stored.status !== 'completed' && !(await project.engine.store.ownedElsewhere(taskId));
+        if (!windingDown) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
   }
 
   private inBackground(run: Promise<Task>, project: Project, taskId: string): void {

@@ -17,6 +17,23 @@ export interface Watched {
  * `expectEvents: false` says the task runs in another process, whose events never arrive here,
  * so once the work has handed over there is nothing to wait for.
  */
+/** Store writes trail the events by a few milliseconds. */
+const STORE_CATCH_UP_MS = 2000;
+
+/**
+ * The engine announces a change as it makes it, just before the store has it. Answering only once
+ * the store agrees means a client that acts on the answer (GET, retry) finds the same state.
+ */
+async function untilStored(engine: Engine, taskId: string, reached: (task: Task) => boolean): Promise<Task | undefined> {
+  const deadline = Date.now() + STORE_CATCH_UP_MS;
+  for (;;) {
+    const stored = await engine.store.get(taskId).catch(() => null);
+    if (stored && reached(stored)) return stored;
+    if (Date.now() > deadline) return undefined;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 export function watchTask(opts: {
   engine: Engine;
   taskId: string;
@@ -40,7 +57,7 @@ export function watchTask(opts: {
     const unsubscribe = opts.engine.onEvent((event) => {
       if (event.type !== 'task.updated' || event.task.id !== opts.taskId) return;
       latest = event.task;
-      if (opts.reached(event.task)) answer({ task: event.task, reached: true });
+      if (opts.reached(event.task)) void untilStored(opts.engine, opts.taskId, opts.reached).then((stored) => answer({ task: stored ?? event.task, reached: true }));
     });
     const timer = setTimeout(() => answer({ task: latest, reached: false }), opts.timeoutMs);
     let work: Promise<Task>;

@@ -1,4 +1,4 @@
-import { PHASES, type Task } from '../../core/model';
+import { PHASES } from '../../core/model';
 import { HttpError } from '../http/errors';
 import type { ProjectRegistry } from '../api/projects';
 import type { ServerLog, TaskActions } from '../api/task-actions';
@@ -131,12 +131,9 @@ export class ChatCommands {
     const by = `${req.platform}:${req.userName || req.userId} (${req.userId})`;
     const { task, done } = await this.actions.decide(id, approved, by, this.replyWaitMs);
     const verb = approved ? 'Approved' : 'Rejected';
-    return done ? `${verb} by ${req.userName || req.userId}: task \`${task.id}\` is ${describe(task)}` : `${verb}; the decision is recorded and the process running \`${task.id}\` applies it.`;
+    if (!done) return `${verb}; the decision is recorded and the process running \`${task.id}\` applies it.`;
+    return `${verb} by ${req.userName || req.userId}: task \`${task.id}\` ${approved ? 'carries on' : `is ${task.status}`}.`;
   }
-}
-
-function describe(task: Task): string {
-  return task.statusReason && task.status === 'failed' ? `${task.status} (${task.statusReason.split('\n')[0]})` : task.status;
 }
 
 function required(args: string[], usage: string): string {

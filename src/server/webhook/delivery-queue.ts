@@ -32,10 +32,6 @@ export class DeliveryQueue {
     this.pump();
   }
 
-  get size(): number {
-    return this.waiting.length;
-  }
-
   start(): void {
     this.running = true;
     this.pump();

@@ -40,7 +40,12 @@ export const isDeliveryId = (id: string): boolean => DELIVERY_ID_RE.test(id);
  * meets half a record.
  */
 export class DeliveryStore {
-  constructor(readonly dir: string) {}
+  private readonly dirSync: DirectorySync;
+  private made = false;
+
+  constructor(readonly dir: string) {
+    this.dirSync = new DirectorySync(dir);
+  }
 
   private file(id: string): string {
     if (!isDeliveryId(id)) throw new Error(`invalid delivery id ${JSON.stringify(id)}`);
@@ -49,21 +54,15 @@ export class DeliveryStore {
 
   /** Writes a new record; false when one with this id exists already (a redelivery). */
   async create(record: DeliveryRecord): Promise<boolean> {
-    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    if (!this.made) {
+      await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+      this.made = true;
+    }
     return this.write(this.file(record.id), JSON.stringify(record), 'exclusive');
   }
 
   async update(record: DeliveryRecord): Promise<void> {
     await this.write(this.file(record.id), JSON.stringify(record), 'replace');
-  }
-
-  async get(id: string): Promise<DeliveryRecord | null> {
-    try {
-      return JSON.parse(await fs.readFile(this.file(id), 'utf8')) as DeliveryRecord;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
-    }
   }
 
   /** Every record, oldest first; `onUnreadable` hears of files that are not records. */
@@ -130,7 +129,7 @@ export class DeliveryStore {
     } finally {
       await fs.rm(tmp, { force: true });
     }
-    await syncDirectory(this.dir);
+    await this.dirSync.sync();
     return true;
   }
 }
@@ -139,16 +138,42 @@ export function byArrival(a: DeliveryRecord, b: DeliveryRecord): number {
   return a.receivedAt.localeCompare(b.receivedAt) || a.seq - b.seq;
 }
 
-/** Makes the new directory entry itself durable; platforms that cannot fsync a directory skip it. */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await fs.open(dir, 'r');
-    await handle.sync();
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'ENOTSUP') throw err;
-  } finally {
-    await handle?.close();
+/**
+ * Makes new directory entries durable. Writers arriving together share one fsync: a caller is
+ * answered by the first fsync that began after its call, so no entry is left out of the one
+ * that answers it, and a burst of deliveries costs a few fsyncs instead of one each.
+ */
+class DirectorySync {
+  private running: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+
+  constructor(private readonly dir: string) {}
+
+  sync(): Promise<void> {
+    if (!this.running) {
+      this.running = this.fsync().finally(() => (this.running = undefined));
+      return this.running;
+    }
+    this.queued ??= this.running
+      .catch(() => {})
+      .then(() => {
+        this.queued = undefined;
+        return this.sync();
+      });
+    return this.queued;
+  }
+
+  /** Platforms that cannot fsync a directory skip it. */
+  private async fsync(): Promise<void> {
+    let handle: FileHandle | undefined;
+    try {
+      handle = await fs.open(this.dir, 'r');
+      await handle.sync();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'ENOTSUP') throw err;
+    } finally {
+      await handle?.close();
+    }
   }
 }

@@ -35,6 +35,8 @@ export interface DurableWebhookIntake extends WebhookIntake {
 }
 
 const DAY_MS = 86_400_000;
+/** The longest the worker stands aside for acknowledgements before taking its next delivery anyway. */
+const MAX_YIELD_MS = 500;
 
 export function defaultDeliveriesDir(projects: readonly Pick<Project, 'workspace'>[]): string {
   if (projects.length !== 1) throw new Error('an intake serving several projects needs a deliveries directory of its own');
@@ -58,6 +60,8 @@ class FileWebhookIntake implements DurableWebhookIntake {
   private readonly log: IntakeLog;
   private readonly now: () => Date;
   private seq = 0;
+  private answering = 0;
+  private quietWaiters: Array<() => void> = [];
 
   constructor(private readonly options: WebhookIntakeOptions) {
     this.dir = options.dir ?? defaultDeliveriesDir(options.projects);
@@ -71,6 +75,15 @@ class FileWebhookIntake implements DurableWebhookIntake {
   }
 
   async handle(rawBody: Buffer, headers: RequestHeaders): Promise<HttpReply> {
+    this.answering++;
+    try {
+      return await this.acknowledge(rawBody, headers);
+    } finally {
+      if (--this.answering === 0) for (const wake of this.quietWaiters.splice(0)) wake();
+    }
+  }
+
+  private async acknowledge(rawBody: Buffer, headers: RequestHeaders): Promise<HttpReply> {
     const request = readDelivery(rawBody, headers, this.options.secret);
     if (!request.ok) return request.reply;
     const { event, id, payload } = request;
@@ -130,13 +143,14 @@ class FileWebhookIntake implements DurableWebhookIntake {
 
   /** One delivery's work. Every outcome is written back to its record; nothing throws past here but a disk failure. */
   private async process(record: DeliveryRecord): Promise<void> {
+    await this.quiet();
     const decision = triage(this.options.projects, record.event, record.payload, { selfLogins: this.options.selfLogins });
     if (decision.kind !== 'trigger') {
       // The configuration changed between arrival and now (a project or trigger was removed).
       return this.finish(record, decision.kind === 'invalid' ? 'failed' : 'ignored', decision.reason);
     }
     const { project, issue } = decision;
-    const redact = project.workspace?.redact ?? ((text: string) => text);
+    const redact = project.workspace.redact;
     try {
       const admission = await admit(project.engine, this.accessFor(project), decision, record.receivedAt);
       if (admission.kind === 'ignored') return await this.finish(record, 'ignored', admission.reason);
@@ -156,6 +170,19 @@ class FileWebhookIntake implements DurableWebhookIntake {
     const finished: DeliveryRecord = { ...record, state, reason, ...(taskId ? { taskId } : {}), finishedAt: this.now().toISOString() };
     await this.store.update(finished);
     this.log(state === 'failed' ? 'warn' : 'info', `delivery ${record.id} (${record.key}) ${state}: ${reason}`);
+  }
+
+  /**
+   * Waits while deliveries are being answered (for a while at most): GitHub gives up on an
+   * answer after 10 seconds, and the worker's disk and API traffic would otherwise slow every
+   * answer of a burst. What the worker does can wait; it is on disk already.
+   */
+  private quiet(): Promise<void> {
+    if (this.answering === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.quietWaiters.push(resolve);
+      setTimeout(resolve, MAX_YIELD_MS).unref();
+    });
   }
 
   private accessFor(project: Project): TriggerAccess {

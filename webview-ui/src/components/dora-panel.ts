@@ -1,7 +1,8 @@
-// The four DORA numbers over the server's window (30 days).
+// The four DORA numbers over the host's window (30 days unless configured). Durations are
+// medians: one task stuck for a week should not hide a team's usual day.
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import { nanos } from '../format';
+import { duration } from '../format';
 import type { DoraMetrics } from '../protocol';
 import { base } from '../theme';
 
@@ -41,6 +42,9 @@ export class DoraPanel extends LitElement {
         color: var(--rig-muted);
         font-size: 0.85em;
       }
+      .open {
+        color: var(--rig-failed);
+      }
       dd {
         margin: 0;
         font-size: 1.2em;
@@ -54,13 +58,20 @@ export class DoraPanel extends LitElement {
   override render() {
     const d = this.dora;
     if (!d) return nothing;
+    const open = d.timeToRestore.openIncidents;
     return html`<section class="panel" aria-labelledby="dora-title">
-      <h2 id="dora-title">Last 30 days</h2>
+      <h2 id="dora-title">Last ${d.windowDays} days</h2>
       <dl>
-        <div><dt>Deploys per day</dt><dd>${value(d.deploy_frequency, (n) => n.toFixed(n < 10 ? 2 : 0))}</dd></div>
-        <div><dt>Lead time</dt><dd>${value(d.lead_time, nanos)}</dd></div>
-        <div><dt>Time to restore</dt><dd>${value(d.mttr, nanos)}</dd></div>
-        <div><dt>Change failure rate</dt><dd>${value(d.change_failure_rate, (n) => `${n.toFixed(1)}%`)}</dd></div>
+        <div><dt>Deploys per day</dt><dd title=${`${d.deployments} deployments`}>${value(d.deploymentsPerDay, (n) => n.toFixed(n < 10 ? 2 : 0))}</dd></div>
+        <div><dt>Lead time (median)</dt><dd title=${`${d.leadTime.samples} completed tasks`}>${value(d.leadTime.medianMs, duration)}</dd></div>
+        <div>
+          <dt>Time to restore (median)${open ? html` · <span class="open">${open} open</span>` : nothing}</dt>
+          <dd title=${`${d.timeToRestore.samples} incidents restored`}>${value(d.timeToRestore.medianMs, duration)}</dd>
+        </div>
+        <div>
+          <dt>Change failure rate</dt>
+          <dd title=${`${d.changeFailure.failed} of ${d.changeFailure.decided} deployments`}>${value(d.changeFailure.percent, (n) => `${n.toFixed(1)}%`)}</dd>
+        </div>
       </dl>
     </section>`;
   }

@@ -106,7 +106,7 @@ export class NewTaskForm extends LitElement {
 
   private async submit(e: SubmitEvent): Promise<void> {
     e.preventDefault();
-    if (this.store.isBusy('create')) return;
+
     const url = this.urlField.value.trim();
     if (!ISSUE_URL.test(url)) {
       this.problem = url ? 'That is not an issue URL: expected https://HOST/OWNER/REPO/issues/NUMBER.' : 'Paste the URL of the issue to work on.';

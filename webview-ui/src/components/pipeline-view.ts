@@ -2,8 +2,9 @@
 // (a retry runs deploy and test again, so one stage can hold several steps).
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { Phase, PipelineStep, Task } from '../../../src/core/model';
+import type { Phase, PipelineStep } from '../../../src/core/model';
 import { between, clock, isTerminal, phaseLabel, shortTime, stepDuration } from '../format';
+import type { TaskDetail } from '../protocol';
 import { base } from '../theme';
 import { glyph, statusStyles } from './status';
 
@@ -16,17 +17,29 @@ interface Stage {
   ms: number | undefined;
 }
 
-function stagesOf(task: Task): Stage[] {
-  const seen = new Set(task.pipeline.map((s) => s.phase));
-  // Approval and rollback are stages only for the tasks that went through them.
-  const phases = MAIN_STAGES.flatMap((p): Phase[] => (p === 'deploying' && seen.has('awaiting_approval') ? ['awaiting_approval', p] : [p]));
-  if (seen.has('rollback')) phases.push('rollback');
-  return phases.map((phase) => {
-    const steps = task.pipeline.filter((s) => s.phase === phase);
-    const last = steps[steps.length - 1];
-    const status = last ? last.status : isTerminal(task.status) ? 'skipped' : 'waiting';
-    return { phase, status, runs: steps.length, ms: last ? between(last.startedAt, last.endedAt) : undefined };
-  });
+function stagesOf(task: TaskDetail): Stage[] {
+  // Stages in the order the task lived them: an approval can come before a deploy (the gate) or
+  // after a failed one (an infrastructure fix). Main stages not reached yet take their usual place.
+  const order: Phase[] = [];
+  for (const step of task.pipeline) if (!order.includes(step.phase)) order.push(step.phase);
+  for (const phase of MAIN_STAGES) {
+    if (order.includes(phase)) continue;
+    const rank = MAIN_STAGES.indexOf(phase);
+    let at = 0;
+    order.forEach((p, i) => {
+      const r = MAIN_STAGES.indexOf(p);
+      if (r !== -1 && r < rank) at = i + 1;
+    });
+    order.splice(at, 0, phase);
+  }
+  return order
+    .filter((phase) => phase !== 'queued')
+    .map((phase) => {
+      const steps = task.pipeline.filter((s) => s.phase === phase);
+      const last = steps[steps.length - 1];
+      const status = last ? last.status : isTerminal(task.status) ? 'skipped' : 'waiting';
+      return { phase, status, runs: steps.length, ms: last ? between(last.startedAt, last.endedAt) : undefined };
+    });
 }
 
 @customElement('rig-pipeline-view')
@@ -91,7 +104,7 @@ export class PipelineView extends LitElement {
       }
       .row {
         display: grid;
-        grid-template-columns: 1.2em minmax(8em, 1.2fr) 4em 5em 7em;
+        grid-template-columns: 1.2em 12em 4em 5.5em 6em;
         gap: 8px;
         align-items: baseline;
         padding: 4px 2px;
@@ -127,7 +140,7 @@ export class PipelineView extends LitElement {
     `,
   ];
 
-  @property({ attribute: false }) task!: Task;
+  @property({ attribute: false }) task!: TaskDetail;
   @property({ type: Number }) now = Date.now();
 
   override render() {

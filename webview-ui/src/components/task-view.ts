@@ -2,8 +2,8 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { Task } from '../../../src/core/model';
 import { clock, elapsed, isTerminal, shortTime } from '../format';
+import type { TaskDetail } from '../protocol';
 import { href } from '../routes';
 import { StoreController, type Store } from '../store';
 import { base } from '../theme';
@@ -161,7 +161,7 @@ export class TaskView extends LitElement {
     </article>`;
   }
 
-  private renderActions(t: Task) {
+  private renderActions(t: TaskDetail) {
     const s = this.store;
     const canCancel = !isTerminal(t.status);
     const canRetry = isTerminal(t.status) && t.status !== 'completed';
@@ -174,11 +174,11 @@ export class TaskView extends LitElement {
     </div>`;
   }
 
-  private renderLog(t: Task) {
+  private renderLog(t: TaskDetail) {
     const lines = this.store.log;
     if (lines.length === 0 && isTerminal(t.status)) return nothing;
     return html`<section class="panel" aria-labelledby="log-title">
-      <h3 id="log-title">Live log</h3>
+      <h3 id="log-title">Log</h3>
       ${lines.length === 0
         ? html`<p class="muted">Lines appear here as the task prints them.</p>`
         : html`<pre class="log" role="log" aria-live="off">${lines.map(
