@@ -14,6 +14,8 @@ import type { Project } from './contracts';
 import { TriggerAccess } from './webhook/access';
 import { startTask } from './webhook/admission';
 
+type PollHost = Pick<CodeHost, 'listOpenIssues' | 'getIssue' | 'permissionOf'>;
+
 export interface PollerOptions {
   projects: readonly Project[];
   /** Seconds between polls; by default the smallest server.poll_interval_seconds of the projects. */
@@ -25,7 +27,7 @@ export interface PollerOptions {
   /** Logins Rig posts as: their comments are left out of fingerprints. */
   selfLogins?: readonly string[];
   /** The project's GitHub client; by default the one its workspace makes. */
-  codeHost?: (project: Project) => Pick<CodeHost, 'listOpenIssues' | 'getIssue' | 'permissionOf'>;
+  codeHost?: (project: Project) => PollHost;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -100,13 +102,14 @@ class SeenIssues {
 
   /** Read once and shared, so issues examined side by side all write into the same record. */
   private load(): Promise<Record<string, SeenIssue>> {
-    this.loading ??= fs.readFile(this.file, 'utf8').then(
-      (text) => JSON.parse(text) as Record<string, SeenIssue>,
-      (err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') return {};
-        throw new Error(`${this.file} could not be read (${err.message}); remove it to start over`);
-      },
-    );
+    this.loading ??= (async () => {
+      try {
+        return JSON.parse(await fs.readFile(this.file, 'utf8')) as Record<string, SeenIssue>;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+        throw new Error(`${this.file} could not be read (${(err as Error).message}); remove it to start over`);
+      }
+    })();
     return this.loading;
   }
 }
@@ -115,6 +118,7 @@ export class IssuePoller {
   private readonly intervalMs: number;
   private readonly concurrency: number;
   private readonly seen = new Map<string, SeenIssues>();
+  private readonly hosts = new Map<string, PollHost>();
   private readonly access = new Map<string, TriggerAccess>();
   private readonly log: NonNullable<PollerOptions['log']>;
   private timer: NodeJS.Timeout | undefined;
@@ -161,10 +165,15 @@ export class IssuePoller {
   private async poll(): Promise<PollResult[]> {
     const work: Array<{ project: Project; summary: IssueSummary }> = [];
     for (const project of this.options.projects) {
-      const host = this.hostOf(project);
       const byNumber = new Map<number, IssueSummary>();
-      for (const labels of pollLabels(project.engine.config)) {
-        for (const summary of await host.listOpenIssues(project.repo, labels)) byNumber.set(summary.number, summary);
+      try {
+        for (const labels of pollLabels(project.engine.config)) {
+          for (const summary of await this.hostOf(project).listOpenIssues(project.repo, labels)) byNumber.set(summary.number, summary);
+        }
+      } catch (err) {
+        // One repository out of reach does not hold up the others.
+        this.log('warn', `${project.name}: could not list open issues: ${project.workspace.redact((err as Error).message)}`);
+        continue;
       }
       for (const summary of byNumber.values()) work.push({ project, summary });
     }
@@ -214,8 +223,13 @@ export class IssuePoller {
     return { kind: 'started', taskId: started.task.id };
   }
 
-  private hostOf(project: Project) {
-    return this.options.codeHost?.(project) ?? project.workspace.codeHost();
+  private hostOf(project: Project): PollHost {
+    let host = this.hosts.get(project.name);
+    if (!host) {
+      host = this.options.codeHost?.(project) ?? project.workspace.codeHost();
+      this.hosts.set(project.name, host);
+    }
+    return host;
   }
 
   private seenOf(project: Project): SeenIssues {

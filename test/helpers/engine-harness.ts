@@ -9,7 +9,7 @@ import { FileTaskStore } from '../../src/adapters/store/file-task-store';
 import { CommandTestRunner } from '../../src/adapters/test-runner/command-test-runner';
 import { loadConfig } from '../../src/core/config/load';
 import { Engine } from '../../src/core/engine';
-import type { AiAgent, AiCallUsage, AiContext, CodeResult } from '../../src/core/ports';
+import type { AiAgent, AiCallUsage, AiContext, CodeResult, ReviewInput, ReviewVerdict } from '../../src/core/ports';
 import { createRedactor } from '../../src/core/redact';
 import { startGitHubFake, type FakeIssueSeed, type GitHubFake } from '../../src/fakes/github-fake-server';
 import { WorktreeInfraFs } from '../../src/runtime/worktree-infra-fs';
@@ -23,7 +23,9 @@ import { createSampleRepo, type SampleRepo } from './git-repo';
 export function scriptedAgent(opts: {
   edit: (worktree: string, call: number, kind: 'code' | 'fix') => Promise<string[]>;
   usage?: Partial<AiCallUsage>;
+  review?: (round: number, input: ReviewInput) => ReviewVerdict;
 }): AiAgent & { calls: number } {
+  let reviews = 0;
   let calls = 0;
   const report = (ctx: AiContext, purpose: AiCallUsage['purpose']) =>
     ctx.onUsage({ model: 'scripted', purpose, inputTokens: 100, outputTokens: 10, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.01, ...opts.usage });
@@ -48,7 +50,10 @@ export function scriptedAgent(opts: {
       throw new Error('no proposals in this script');
     },
     explain: async () => 'explained',
-    review: async () => ({ verdict: "approve" as const, summary: "fine", comments: [] }),
+    review: async (input, ctx) => {
+      report(ctx, 'review');
+      return opts.review ? opts.review(++reviews, input) : { verdict: 'approve', summary: 'fine', comments: [] };
+    },
   };
 }
 

@@ -326,20 +326,18 @@ describe('dashboard files', () => {
 describe('event streams', () => {
   /** Opens a stream and gathers what arrives; `close` hangs up like a browser tab being closed. */
   function openStream(port: number) {
-    let text = '';
-    let status = 0;
-    const opened = new Promise<void>((resolve, reject) => {
+    const stream = { text: '', status: 0, close: () => {}, opened: Promise.resolve() };
+    stream.opened = new Promise<void>((resolve, reject) => {
       const req = http.get({ host: '127.0.0.1', port, path: '/api/events', agent: false }, (res) => {
-        status = res.statusCode!;
+        stream.status = res.statusCode!;
         res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
+        res.on('data', (c: string) => (stream.text += c));
         res.on('error', () => {});
         resolve();
       });
       req.on('error', (err) => ((err as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(err)));
       stream.close = () => req.destroy();
     });
-    const stream = { opened, close: () => {}, get text() { return text; }, get status() { return status; } };
     return stream;
   }
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -97,7 +97,7 @@ export class NewTaskForm extends LitElement {
           </div>`
         : nothing}
       <div class="actions">
-        <vscode-button type="submit" ?disabled=${busy}>Start task</vscode-button>
+        <vscode-button type="submit">Start task</vscode-button>
         <a href=${href({ name: 'board' })}>Back to tasks</a>
         ${busy ? html`<span class="muted" role="status">Starting…</span>` : nothing}
       </div>
