@@ -52,6 +52,8 @@ beforeAll(async () => {
   copyFileSync(path.join(ROOT, 'webview-ui/test/vscode.html'), path.join(HOST_SHIM_DIR, 'vscode.html'));
 });
 
+// The tests below are the steps of one user's session, in order: each starts where the last left
+// the page (signed in, then the board, a task, a proposal, the form).
 describe('web dashboard (browser transport)', () => {
   let web: FakeRigWeb;
   let browser: Browser;
@@ -235,6 +237,10 @@ describe('web dashboard (browser transport)', () => {
     const text = await proposal.locator('section.proposal').textContent();
     expect(text).toContain('Wait for a healthy database before starting the app');
     expect(text).toContain('Postgres 16 was still initialising');
+
+    // The approval was asked after the failed deploy, and the strip shows it where it happened.
+    const stages = await page.locator('rig-pipeline-view li.stage').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-stage')}:${e.getAttribute('data-status')}`));
+    expect(stages).toEqual(['planning:success', 'coding:success', 'committing:success', 'deploying:failed', 'awaiting_approval:running', 'testing:waiting', 'reporting:waiting']);
 
     const diff = proposal.locator('rig-diff-view');
     expect(await diff.locator('.file-head').textContent()).toMatch(/docker-compose\.yml\s*\+6\s*−2/);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { groupByDirectory, renderMap, type RenderInput } from '../../src/adapters/context/render-map';
+import { renderMap, type RenderInput } from '../../src/adapters/context/render-map';
+import { renderTree } from '../../src/adapters/context/render-tree';
 import type { CodeSymbol } from '../../src/adapters/context/symbols';
 import { estimateTokens } from '../../src/adapters/context/tokens';
 
@@ -73,7 +74,7 @@ describe('map layout', () => {
     const tight = renderMap(input({ ranked: [], budgetTokens: 100 })).map;
     // Folded to the top directories with counts, every area still named.
     expect(tight).toMatch(/^services\/\*\* \(\d+ files: /m);
-    expect(tight).toMatch(/^web\/\*\* \(\d+ files/m);
+    expect(tight).toMatch(/^web\/node_modules\/ \(\d+ files, vendored or generated\)$/m);
     const middle = renderMap(input({ ranked: [], budgetTokens: 1500 })).map;
     expect(middle.length).toBeGreaterThan(tight.length);
     for (const area of ['billing', 'shipping', 'catalog', 'search']) expect(middle).toContain(`services/${area}/`);
@@ -94,9 +95,26 @@ describe('map layout', () => {
   });
 });
 
-describe('directory grouping', () => {
-  it('orders parents before children and siblings alphabetically', () => {
-    const groups = groupByDirectory(['b/x.ts', 'a/b/c.ts', 'a/z.ts', 'a-b/y.ts', 'top.md', 'a/b/d/e.ts']);
-    expect(groups.map((g) => g.segments.join('/'))).toEqual(['', 'a', 'a/b', 'a/b/d', 'a-b', 'b']);
+describe('directory tree', () => {
+  it('lists parents before children and siblings alphabetically', () => {
+    expect(renderTree(['b/x.ts', 'a/b/c.ts', 'a/z.ts', 'a-b/y.ts', 'top.md', 'a/b/d/e.ts'], 1000)).toEqual(['./ top.md', 'a/ z.ts', 'a/b/ c.ts', 'a/b/d/ e.ts', 'a-b/ y.ts', 'b/ x.ts']);
+  });
+
+  it('names every area first, then unfolds the directory of a relevant file', () => {
+    const areas = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta'];
+    const all = areas.flatMap((a) => Array.from({ length: 60 }, (_, i) => `${a}/sub-${i % 6}/deep/file-${i}.ts`));
+    const relevance = new Map([['gamma/sub-3/deep/file-3.ts', 40]]);
+    const lines = renderTree(all, 700, relevance);
+    expect(lines).toContain('gamma/sub-3/deep/ file-15.ts, file-21.ts, file-27.ts, file-3.ts, file-33.ts, file-39.ts, file-45.ts, file-51.ts, file-57.ts, file-9.ts');
+    // Names are listed nowhere else: the budget went to the layout and the relevant directory.
+    expect(lines.filter((l) => /\/ file-/.test(l))).toHaveLength(1);
+    for (const a of areas) for (let i = 0; i < 6; i++) expect(lines.some((l) => l.startsWith(`${a}/sub-${i}/`))).toBe(true);
+    const without = renderTree(all, 700);
+    expect(without.some((l) => l.startsWith('gamma/sub-3/deep/ file-'))).toBe(false);
+  });
+
+  it('gives nothing when not even one line fits', () => {
+    expect(renderTree(['a/b.ts'], 2)).toEqual([]);
+    expect(renderTree([], 1000)).toEqual([]);
   });
 });

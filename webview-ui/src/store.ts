@@ -221,7 +221,7 @@ export class Store extends EventTarget {
   }
 
   private async act<K extends RequestName>(key: string, method: K, params: Params<K>, done: string): Promise<{ ok: true; result: Result<K> } | { ok: false }> {
-
+    if (this.busy.has(key)) return { ok: false };
     this.busy.add(key);
     this.changed();
     try {

@@ -129,7 +129,7 @@ export function tolerantReplace(fileText: string, oldStr: string, newStr: string
     if (found.length === 1) return replace(ctx, found[0]!, fileName);
     if (found.length > 1) {
       const allowed = [...new Set(found.flatMap((c) => [...c.differences]))];
-      const places = found.slice(0, MAX_PLACES).map((c) => lineRange(c.start, c.end));
+      const places = countRepeats(found.slice(0, MAX_PLACES).map((c) => lineRange(c.start, c.end)));
       if (found.length > MAX_PLACES) places.push(`${found.length - MAX_PLACES} more`);
       return refused(
         `old_str does not occur exactly in ${fileName}, and allowing for differences in ${listed(allowed)} it matches ${found.length} places (${places.join(', ')}). Include more surrounding lines, copied exactly from the file, so that it matches exactly once.`,
@@ -538,6 +538,17 @@ function refused(message: string): TolerantOutcome {
 
 function lineRange(start: number, end: number): string {
   return start === end ? `line ${start + 1}` : `lines ${start + 1}-${end + 1}`;
+}
+
+/** "line 2, line 2, line 5" → "line 2 ×2, line 5": several matches inside one line. */
+export function countRepeats(labels: string[]): string[] {
+  const out: Array<{ label: string; times: number }> = [];
+  for (const label of labels) {
+    const last = out[out.length - 1];
+    if (last?.label === label) last.times++;
+    else out.push({ label, times: 1 });
+  }
+  return out.map(({ label, times }) => (times > 1 ? `${label} ×${times}` : label));
 }
 
 function listed(items: string[]): string {

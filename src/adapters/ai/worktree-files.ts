@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { eolStyle, toLines } from './text-lines';
-import { adaptLineEndings, tolerantReplace } from './tolerant-match';
+import { adaptLineEndings, countRepeats, tolerantReplace } from './tolerant-match';
 
 /** Larger files are not something to edit by exact string replacement, and would flood the context. */
 export const MAX_FILE_BYTES = 1024 * 1024;
@@ -204,7 +204,7 @@ export class WorktreeFiles {
       );
     }
     if (starts.length > 1) {
-      const lines = starts.slice(0, MAX_LISTED_PLACES).map((at) => lineOf(text, at));
+      const lines = countRepeats(starts.slice(0, MAX_LISTED_PLACES).map((at) => String(lineOf(text, at))));
       const more = starts.length > MAX_LISTED_PLACES ? ` and ${starts.length - MAX_LISTED_PLACES} more` : '';
       throw new EditRefusal(
         `No replacement was performed: old_str occurs ${starts.length} times in ${target.relative} (at lines ${lines.join(', ')}${more}). Include more surrounding lines so it matches exactly once.`,

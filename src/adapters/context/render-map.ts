@@ -2,9 +2,9 @@
 // that is what the planner reads to choose files; then every other file, grouped by directory and
 // compressed as far as the remaining budget needs, so the planner still sees the whole shape.
 import type { RankedFile } from '../../core/ports';
-import { vendoredRoot } from './file-kinds';
 import type { CodeSymbol } from './symbols';
-import { estimateTokens, LINE_BREAK_WEIGHT, tokenWeight } from './tokens';
+import { fullTreeCost, lineCost, renderTree } from './render-tree';
+import { estimateTokens } from './tokens';
 
 export interface RenderInput {
   files: string[];
@@ -29,8 +29,8 @@ const MIN_SHARE_OF_TOP = 0.05;
 const MAX_DETAILED = 60;
 /** Most of the budget the directory tree may claim from the ranked files: the planner needs both. */
 const TREE_SHARE = 0.35;
-/** The tree detail worth reserving room for: every directory, up to this many names in each. */
-const RESERVED_NAMES = 12;
+/** Ranked files whose directories the tree unfolds first. */
+const TREE_GUIDES = 10;
 
 export function renderMap(input: RenderInput): RenderedMap {
   const { budgetTokens } = input;
@@ -38,7 +38,7 @@ export function renderMap(input: RenderInput): RenderedMap {
   for (const note of input.notes) header.push(`# Note: ${note}`);
   const used = header.reduce((n, l) => n + lineTokens(l), 0);
 
-  const treeNeed = Math.min(treeCost(input.files), Math.floor(budgetTokens * TREE_SHARE));
+  const treeNeed = Math.min(fullTreeCost(input.files) + lineTokens(TREE_TITLE), Math.floor(budgetTokens * TREE_SHARE));
   let remaining = budgetTokens - used - treeNeed;
 
   const detailedLines: string[] = [];
@@ -62,16 +62,18 @@ export function renderMap(input: RenderInput): RenderedMap {
   const shown = new Set(detailed);
   const rest = input.files.filter((f) => !shown.has(f));
   remaining += treeNeed;
-  const treeLines = rest.length > 0 ? renderTree(rest, remaining - lineTokens('## Other files by directory')) : [];
+  // Only the best few guide the tree: unfolding the way to every ranked file would unfold everything.
+  const relevance = new Map(input.ranked.slice(0, TREE_GUIDES).map((r) => [r.path, r.score]));
+  const treeLines = renderTree(rest, remaining - lineTokens(TREE_TITLE), relevance);
   const lines = [...header, ...detailedLines];
-  if (treeLines.length > 0) lines.push(detailed.length > 0 ? '## Other files by directory' : '## Files by directory', ...treeLines);
+  if (treeLines.length > 0) lines.push(detailed.length > 0 ? TREE_TITLE : '## Files by directory', ...treeLines);
   return finish(lines, budgetTokens, detailed);
 }
 
+const TREE_TITLE = '## Other files by directory';
+
 /** A line's share of the estimate, its line break included; these add up to the joined text's estimate. */
-function lineTokens(line: string): number {
-  return tokenWeight(line) + LINE_BREAK_WEIGHT;
-}
+const lineTokens = lineCost;
 
 function symbolCap(rank: number): number {
   if (rank < 5) return 25;
@@ -118,155 +120,6 @@ function fitEntry(
 
 function symbolLine(s: CodeSymbol): string {
   return `  ${s.line} ${s.kind} ${s.name}`;
-}
-
-// ---------------------------------------------------------------- the tree
-
-interface Level {
-  /** File names listed per directory, at most. */
-  names: number;
-  /** Directories deeper than this are folded into their ancestor. */
-  depth: number;
-}
-
-const NAME_CAPS = [Infinity, 40, 20, 12, 8, 4, 2, 0];
-
-function levels(maxDepth: number): Level[] {
-  const out: Level[] = NAME_CAPS.map((names) => ({ names, depth: maxDepth }));
-  for (let d = maxDepth - 1; d >= 1; d--) out.push({ names: 0, depth: d });
-  return out;
-}
-
-interface DirGroup {
-  /** Directory segments; empty for the top. */
-  segments: string[];
-  /** Names of the files directly in it. */
-  names: string[];
-  /** Files folded in from deeper directories. */
-  deep: number;
-  vendored: boolean;
-  exts: Map<string, number>;
-}
-
-/** Files grouped by directory, parents before children; vendored trees folded into one group. */
-export function groupByDirectory(files: string[]): DirGroup[] {
-  const groups = new Map<string, DirGroup>();
-  for (const file of files) {
-    const vendored = vendoredRoot(file);
-    const slash = file.lastIndexOf('/');
-    const dir = vendored ?? (slash >= 0 ? file.slice(0, slash + 1) : '');
-    let g = groups.get(dir);
-    if (!g) {
-      g = { segments: dir ? dir.slice(0, -1).split('/') : [], names: [], deep: 0, vendored: Boolean(vendored), exts: new Map() };
-      groups.set(dir, g);
-    }
-    const base = file.slice(slash + 1);
-    if (vendored) g.deep++;
-    else g.names.push(base);
-    const dot = base.lastIndexOf('.');
-    const ext = dot > 0 ? base.slice(dot) : '(none)';
-    g.exts.set(ext, (g.exts.get(ext) ?? 0) + 1);
-  }
-  return [...groups.values()].sort((a, b) => compareSegments(a.segments, b.segments));
-}
-
-/** What a useful tree costs, so the ranked section leaves room for it (up to TREE_SHARE of the budget). */
-function treeCost(files: string[]): number {
-  const groups = groupByDirectory(files);
-  return linesCost(renderLevel(groups, { names: RESERVED_NAMES, depth: maxDepthOf(groups) })) + lineTokens('## Other files by directory');
-}
-
-function linesCost(lines: string[], stopAbove = Infinity): number {
-  let n = 0;
-  for (const l of lines) {
-    n += lineTokens(l);
-    if (n > stopAbove) break;
-  }
-  return n;
-}
-
-function maxDepthOf(groups: DirGroup[]): number {
-  let depth = 1;
-  for (const g of groups) depth = Math.max(depth, g.segments.length);
-  return depth;
-}
-
-/** The most detailed rendering of `files` that fits `budget`; the least detailed one cut to fit otherwise. */
-function renderTree(files: string[], budget: number): string[] {
-  if (budget <= 0) return [];
-  const groups = groupByDirectory(files);
-  let last: string[] = [];
-  for (const level of levels(maxDepthOf(groups))) {
-    last = renderLevel(groups, level);
-    if (linesCost(last, budget) <= budget) return last;
-  }
-  const out: string[] = [];
-  let used = 0;
-  for (const [i, line] of last.entries()) {
-    const t = lineTokens(line);
-    const tail = `… ${last.length - i} more directories`;
-    if (used + t + lineTokens(tail) > budget) {
-      if (used + lineTokens(tail) <= budget) out.push(tail);
-      break;
-    }
-    out.push(line);
-    used += t;
-  }
-  return out;
-}
-
-/** One line per directory at `level.depth`; deeper directories, contiguous after sorting, fold into it. */
-function renderLevel(groups: DirGroup[], level: Level): string[] {
-  const lines: string[] = [];
-  let current: DirGroup | null = null;
-  let currentKey = '';
-  for (const g of groups) {
-    if (g.segments.length <= level.depth) {
-      if (current) lines.push(groupLine(current, level));
-      current = { ...g, exts: new Map(g.exts) };
-      currentKey = g.segments.join('/');
-      continue;
-    }
-    const key = g.segments.slice(0, level.depth).join('/');
-    if (!current || key !== currentKey) {
-      if (current) lines.push(groupLine(current, level));
-      current = { segments: g.segments.slice(0, level.depth), names: [], deep: 0, vendored: false, exts: new Map() };
-      currentKey = key;
-    }
-    // A vendored tree inside the folded directory loses its own line: its files still count.
-    current.deep += g.names.length + g.deep;
-    for (const [ext, n] of g.exts) current.exts.set(ext, (current.exts.get(ext) ?? 0) + n);
-  }
-  if (current) lines.push(groupLine(current, level));
-  return lines;
-}
-
-function groupLine(g: DirGroup, level: Level): string {
-  const label = g.segments.length ? `${g.segments.join('/')}/` : './';
-  const total = g.names.length + g.deep;
-  const files = `${total} file${total === 1 ? '' : 's'}`;
-  if (g.vendored) return `${label} (${files}, vendored or generated)`;
-  if (level.names === 0 || g.deep > 0) {
-    const exts = [...g.exts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-    const shownExts = exts.slice(0, 4).map(([e, n]) => `${n} ${e}`).join(', ');
-    const names = level.names > 0 && g.names.length > 0 ? `; here: ${listNames(g.names, level.names)}` : '';
-    return `${g.deep > 0 ? `${label}**` : label} (${files}: ${shownExts}${exts.length > 4 ? ', …' : ''})${names}`;
-  }
-  return `${label} ${listNames(g.names, level.names)}`;
-}
-
-function listNames(names: string[], cap: number): string {
-  const sorted = [...names].sort();
-  if (sorted.length <= cap) return sorted.join(', ');
-  return `${sorted.slice(0, cap).join(', ')}, … +${sorted.length - cap} more`;
-}
-
-/** Parents before children, siblings alphabetically: "a", "a/b", "a-c". */
-function compareSegments(a: string[], b: string[]): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
-  }
-  return a.length - b.length;
 }
 
 /** The budget is a promise: if per-line estimates drifted from the estimate of the whole, cut lines. */

@@ -72,6 +72,8 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
   const chat = chatHandlers(opts.chatops, new ChatCommands(registry, actions, opts.chatops?.allowUsers ?? [], log), now);
   const limiter = new SlidingWindowLimiter(policy.rateLimitPerMinute, 60_000, now);
   const dashboard = opts.dashboardDir ? new StaticFiles(opts.dashboardDir) : undefined;
+  const webhook = opts.webhook;
+  const webhookHandler: RawHandler | undefined = webhook && ((body, headers) => webhook.handle(body, headers));
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err) => fail(req, res, err));
@@ -92,11 +94,11 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
     }
     if (req.method === 'OPTIONS') return preflight(res, allowOrigin);
 
-    if (url.pathname === '/webhook') return reply(req, res, await rawEndpoint(req, 'POST', opts.webhook && ((body, headers) => opts.webhook!.handle(body, headers)), 'the webhook receiver is not enabled on this server'));
+    if (url.pathname === '/webhook') return reply(req, res, await rawEndpoint(req, webhookHandler, 'the webhook receiver is not enabled on this server'));
     if (url.pathname.startsWith(CHATOPS_PREFIX)) {
       const platform = url.pathname.slice(CHATOPS_PREFIX.length);
       const handler = platform === 'slack' || platform === 'discord' ? chat[platform] : undefined;
-      return reply(req, res, await rawEndpoint(req, 'POST', handler, `ChatOps for ${platform.slice(0, 20)} is not configured on this server`));
+      return reply(req, res, await rawEndpoint(req, handler, `ChatOps for ${platform.slice(0, 20)} is not configured on this server`));
     }
     if (isApi) return routeApi(req, res, url, api);
     if (dashboard && (req.method === 'GET' || req.method === 'HEAD')) return reply(req, res, await dashboard.serve(url.pathname));
@@ -120,9 +122,9 @@ export function createHttpServer(opts: HttpServerOptions): http.Server {
   }
 
   /** Endpoints that verify their own signatures over the raw body, in their platforms' content types. */
-  async function rawEndpoint(req: http.IncomingMessage, method: string, handler: RawHandler | undefined, disabled: string): Promise<HttpReply> {
+  async function rawEndpoint(req: http.IncomingMessage, handler: RawHandler | undefined, disabled: string): Promise<HttpReply> {
     if (!handler) throw new HttpError(404, disabled);
-    if (req.method !== method) throw new HttpError(405, 'method not allowed', { Allow: method });
+    if (req.method !== 'POST') throw new HttpError(405, 'method not allowed', { Allow: 'POST' });
     return handler(await readBody(req, policy.maxBodyBytes), req.headers);
   }
 

@@ -13,7 +13,7 @@ import { href } from '../routes';
 import { StoreController, type Store } from '../store';
 import { base } from '../theme';
 
-const ISSUE_URL = /^https?:\/\/[^/\s]+\/[^/\s]+\/[^/\s]+\/issues\/\d+\/?$/;
+const ISSUE_URL = /^https?:\/\/[^/\s]+\/([^/\s]+)\/([^/\s]+)\/issues\/\d+\/?$/;
 
 @customElement('rig-new-task-form')
 export class NewTaskForm extends LitElement {
@@ -83,7 +83,7 @@ export class NewTaskForm extends LitElement {
           placeholder="https://github.com/owner/repo/issues/42"
           ?invalid=${!!this.problem}
           ?disabled=${busy}
-          @input=${() => (this.problem = undefined)}
+          @input=${this.onUrlInput}
         ></vscode-textfield>
         ${this.problem ? html`<p class="invalid" role="alert">${this.problem}</p>` : nothing}
       </div>
@@ -97,16 +97,26 @@ export class NewTaskForm extends LitElement {
           </div>`
         : nothing}
       <div class="actions">
-        <vscode-button type="submit">Start task</vscode-button>
+        <vscode-button type="submit" ?disabled=${busy}>Start task</vscode-button>
         <a href=${href({ name: 'board' })}>Back to tasks</a>
         ${busy ? html`<span class="muted" role="status">Starting…</span>` : nothing}
       </div>
     </form>`;
   }
 
+  /** Pasting an issue of a known repository picks that repository's project. */
+  private onUrlInput(): void {
+    this.problem = undefined;
+    const m = ISSUE_URL.exec(this.urlField.value.trim());
+    if (!m || !this.projectField) return;
+    const repo = `${m[1]}/${m[2]}`.toLowerCase();
+    const matches = this.store.projects.filter((p) => p.repo.toLowerCase() === repo);
+    if (matches.length === 1) this.projectField.value = matches[0]!.name;
+  }
+
   private async submit(e: SubmitEvent): Promise<void> {
     e.preventDefault();
-
+    if (this.store.isBusy('create')) return;
     const url = this.urlField.value.trim();
     if (!ISSUE_URL.test(url)) {
       this.problem = url ? 'That is not an issue URL: expected https://HOST/OWNER/REPO/issues/NUMBER.' : 'Paste the URL of the issue to work on.';

@@ -30,6 +30,8 @@ function stagesOf(task: TaskDetail): Stage[] {
       const r = MAIN_STAGES.indexOf(p);
       if (r !== -1 && r < rank) at = i + 1;
     });
+    // An approval or a rollback lived after that stage stays next to it.
+    while (at < order.length && !MAIN_STAGES.includes(order[at]!)) at++;
     order.splice(at, 0, phase);
   }
   return order

@@ -14,6 +14,7 @@ import './task-board';
 import './task-view';
 
 const CONNECTION_TEXT = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' } as const;
+const VIEW_NAMES = { board: 'Task board', task: 'Task', new: 'New task' } as const;
 
 @customElement('rig-app')
 export class RigApp extends LitElement {
@@ -69,6 +70,7 @@ export class RigApp extends LitElement {
         background: var(--rig-success);
       }
       main {
+        outline: none;
         padding: 14px 16px 32px;
         max-width: 1280px;
       }
@@ -135,9 +137,23 @@ export class RigApp extends LitElement {
   }
 
   private navigate(route: Route): void {
+    const moved = this.route !== route;
     this.route = route;
     if (route.name === 'task') void this.store.openTask(route.id);
     else if (this.store.detailId) this.store.closeTask();
+    // A screen reader follows focus: after a navigation it belongs on the new view, not on the
+    // link that has just disappeared.
+    if (moved) void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('main')?.focus());
+  }
+
+  override updated(): void {
+    const t = this.store.detail;
+    document.title =
+      this.route.name === 'task' && t?.id === this.route.id
+        ? `#${t.issue.number} ${t.issue.title} · Rig`
+        : this.route.name === 'new'
+          ? 'New task · Rig'
+          : 'Tasks · Rig';
   }
 
   override render() {
@@ -154,7 +170,7 @@ export class RigApp extends LitElement {
         ${s.projects.length > 0 ? this.renderProjectSelector() : nothing}
         <span class="conn ${s.connection}" role="status"><span class="dot" aria-hidden="true"></span>${CONNECTION_TEXT[s.connection]}</span>
       </header>
-      <main>${s.needsKey ? html`<rig-api-key-form .store=${s}></rig-api-key-form>` : this.renderRoute()}</main>
+      <main tabindex="-1" aria-label=${VIEW_NAMES[this.route.name]}>${s.needsKey ? html`<rig-api-key-form .store=${s}></rig-api-key-form>` : this.renderRoute()}</main>
       <div class="notices" role="log" aria-live="polite" aria-label="Notifications">
         ${s.notices.map(
           (n) => html`<div class="notice ${n.kind}" role=${n.kind === 'error' ? 'alert' : nothing}>
