@@ -1,7 +1,8 @@
-// Bundles each entry point into one CommonJS file: the CLI, the demo and the benchmark now; the
-// extension joins them with `vscode` left external.
+// Bundles each entry point into one CommonJS file (the CLI, the demo, the benchmark) and the
+// dashboard front end into dist/webview; the extension joins them with `vscode` left external.
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
+import { buildWebview } from './scripts/build-webview.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const common = {
@@ -16,6 +17,7 @@ const common = {
 };
 
 await Promise.all([
+  buildWebview(),
   build({ ...common, entryPoints: { cli: 'src/cli/index.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' } }),
   build({ ...common, entryPoints: { demo: 'scripts/demo.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' } }),
   build({ ...common, entryPoints: { bench: 'bench/engine-bench.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' } }),

@@ -16,6 +16,7 @@ import { buildContextReport, DEFAULT_CONTEXT_BUDGET, MIN_BUDGET_TOKENS, renderCo
 import { EXIT, exitCodeFor } from './exit-codes';
 import { renderLogEntry, renderProposal, renderStatusTable, renderTaskDetail, toProposalJson, toStatusJson } from './render';
 import { VERSION } from '../version';
+import { startRigServer } from '../server/start';
 
 class CliError extends Error {
   constructor(
@@ -36,6 +37,12 @@ function act<A extends unknown[]>(fn: (...args: A) => Promise<number> | number) 
 
 const print = (text: string) => process.stdout.write(`${text}\n`);
 const printJson = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`"${value}" is not a port number`);
+  return port;
+}
 
 function parseSteps(value: string, previous: StepSelection[] = []): StepSelection[] {
   const steps = value.split(',').map((s) => s.trim());
@@ -246,6 +253,46 @@ export function buildProgram(): Command {
       else print(renderContextReport(report));
       return EXIT.ok;
     }));
+
+  for (const [name, mode, description] of [
+    ['run', 'webhook', 'receive GitHub webhooks (POST /webhook) and run triggered issues; polls instead when server.poll_interval_seconds is set'],
+    ['web', 'web', 'serve the dashboard and the REST API with live events'],
+    ['serve', 'both', 'the webhook receiver and the dashboard together'],
+  ] as const) {
+    const cmd = program.command(name).description(description).addOption(configOption());
+    if (mode !== 'web') cmd.option('-p, --port <port>', 'webhook port (default server.port, 8080)', parsePort);
+    if (mode === 'both') cmd.option('--webhook-port <port>', 'same as --port', parsePort);
+    if (mode !== 'webhook') cmd.option(mode === 'web' ? '-p, --port <port>' : '--web-port <port>', 'dashboard port (default server.web_port, 3000)', parsePort);
+    cmd.option('--host <address>', 'interface to bind (default server.host, 127.0.0.1); beyond loopback an API key is required');
+    if (mode !== 'web') cmd.option('--insecure-no-signature', 'accept unsigned webhook deliveries when no secret is set (anyone who can reach the port can start runs)');
+    cmd.action(
+      act(async (opts: { config?: string; port?: number; webhookPort?: number; webPort?: number; host?: string; insecureNoSignature?: boolean }) => {
+        const log = (level: string, message: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${level.toUpperCase().padEnd(5)} ${message}\n`);
+        const running = await startRigServer({
+          mode,
+          cwd: process.cwd(),
+          configPath: opts.config,
+          env: process.env,
+          port: mode === 'web' ? undefined : (opts.webhookPort ?? opts.port),
+          webPort: mode === 'web' ? opts.port : opts.webPort,
+          host: opts.host,
+          insecureNoSignature: opts.insecureNoSignature,
+          dashboardDir: path.join(__dirname, 'webview'),
+          log,
+        });
+        print(`Rig ${mode === 'webhook' ? 'webhook receiver' : mode === 'web' ? 'dashboard' : 'server'} for ${running.projects.map((p) => `${p.repo.owner}/${p.repo.repo}`).join(', ')}:`);
+        for (const url of running.urls) print(`  ${url}`);
+        await new Promise<void>((resolve) => {
+          const stop = () => resolve();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        log('info', 'stopping: waiting for the work in hand');
+        await running.close();
+        return EXIT.ok;
+      }),
+    );
+  }
 
   program
     .command('webhook')
