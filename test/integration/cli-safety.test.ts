@@ -69,7 +69,7 @@ const lines = (file: string): string[] => (existsSync(file) ? readFileSync(file,
 describe.concurrent('hostile issue titles in deploy and test commands', () => {
   const canaryDir = mkdtempSync(path.join(os.tmpdir(), 'rig-canary-'));
   const canary = path.join(canaryDir, 'CANARY');
-  // From /work/shared/notes/test-vectors.json, hostile_inputs_from_github_docs
+  // From test/fixtures/test-vectors.json, hostile_inputs_from_github_docs
   // (https://docs.github.com/en/actions/concepts/security/script-injections).
   const fromGithubDocs = ['a"; ls $GITHUB_WORKSPACE"', 'zzz";echo${IFS}"hello";#'];
   const titles = [

@@ -7,7 +7,7 @@ import { readDelivery } from '../../src/server/webhook/delivery-request';
 import { GITHUB_EVENTS } from '../../src/server/webhook/github-events';
 import { verifySignature } from '../../src/server/webhook/signature';
 
-const vectors = JSON.parse(readFileSync(path.resolve(__dirname, '../../../shared/notes/test-vectors.json'), 'utf8'));
+const vectors = JSON.parse(readFileSync(path.resolve(__dirname, '../fixtures/test-vectors.json'), 'utf8'));
 const require = createRequire(import.meta.url);
 const exampleEvents = (dir: string) => (require(`@octokit/webhooks-examples/${dir}/index.json`) as Array<{ name: string }>).map((d) => d.name);
 
