@@ -3,7 +3,7 @@
 // images and a minified bundle — commits it to a temporary git repository, and measures the map:
 // build time, tokens, and where the file each issue is about ranks.
 //
-//   npx tsx scripts/repo-map-synthetic.ts [--files 10000] [--seed 7] [--budget 8000] [--runs 3] [--keep] [--json]
+//   npx tsx scripts/repo-map-synthetic.ts [--files 10000] [--seed 7] [--budget 8000] [--runs 3] [--per-kind 4] [--keep] [--json]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -266,48 +266,60 @@ function issue(title: string, body: string, comments: string[] = []): Issue {
   return { owner: 'acme', repo: 'shop', number: 1, title, body, labels: [], author: 'someone', url: '', comments: comments.map((c) => ({ author: 'other', body: c })) };
 }
 
-/** Issues of the kinds users write, each about one file picked at random from the generated ones. */
-export function plantIssues(files: GeneratedFile[], seed: number): PlantedIssue[] {
+/** Issues of the kinds users write, `perKind` of each, each about one file picked at random. */
+export function plantIssues(files: GeneratedFile[], seed: number, perKind = 1): PlantedIssue[] {
   const g = gen(seed + 1);
   const code = files.filter((f) => f.defines.length >= 3 && /\.(ts|py|go|java|rs|rb)$/.test(f.path));
+  const python = code.filter((f) => f.path.endsWith('.py'));
   const pick = () => g.pick(code);
-  const a = pick();
-  const b = pick();
-  const c = pick();
-  const d = code.filter((f) => f.path.endsWith('.py'))[g.int(0, 50)] ?? pick();
-  const e = pick();
-  const words = (f: GeneratedFile) => `${f.noun} ${f.role}`;
-  return [
-    {
-      kind: 'path mentioned',
-      target: a.path,
-      issue: issue(`Wrong rounding in ${path.posix.basename(a.path)}`, `In \`${a.path}\` the totals are off by one cent when a ${a.noun} has several lines.`),
-    },
-    {
-      kind: 'identifier quoted',
-      target: b.path,
-      issue: issue(`${b.defines[2] ?? b.defines[0]} returns a negative value`, `Calling \`${b.defines[2] ?? b.defines[0]}\` with an empty ${b.noun} gives -1 instead of 0. Seen in production since Tuesday.`),
-    },
-    {
-      kind: 'prose only',
-      target: c.path,
-      issue: issue(`The ${c.domain} ${words(c)} ignores the region`, `When the ${c.noun} comes from another region, the ${c.domain} ${c.role} uses the default one. It should use the ${c.noun}'s own region.`),
-    },
-    {
-      kind: 'stack trace',
-      target: d.path,
-      issue: issue('Crash when exporting', `Traceback (most recent call last):\n  File "/srv/app/${d.path}", line 42, in ${d.defines[1] ?? d.defines[0]}\n    value = value + total\nTypeError: unsupported operand type(s) for +: 'int' and 'NoneType'`),
-    },
-    {
-      kind: 'long thread',
-      target: e.path,
-      issue: issue(
-        `${cap(e.domain)}: ${e.noun} totals differ between runs`,
-        `Steps to reproduce:\n1. create a ${e.noun}\n2. run the nightly job\n3. compare the totals\n\nExpected the same totals; got different ones on every run.`,
-        [`I think \`${e.defines[0]}\` is involved, the ${e.role} caches something.`, 'Same here on staging, started after the last release.', `Could it be the ${e.noun} ${e.role} in ${e.domain}? The ${cap(e.noun)} objects look mutated.`],
-      ),
-    },
-  ];
+  const out: PlantedIssue[] = [];
+  for (let k = 0; k < perKind; k++) {
+    const a = pick();
+    const b = pick();
+    const c = pick();
+    const d = g.pick(python);
+    const e = pick();
+    const v = pick();
+    const name = b.defines[2] ?? b.defines[0]!;
+    out.push(
+      {
+        kind: 'path mentioned',
+        target: a.path,
+        issue: issue(`Wrong rounding in ${path.posix.basename(a.path)}`, `In \`${a.path}\` the totals are off by one cent when a ${a.noun} has several lines.`),
+      },
+      {
+        kind: 'identifier quoted',
+        target: b.path,
+        issue: issue(`${name} returns a negative value`, `Calling \`${name}\` with an empty ${b.noun} gives -1 instead of 0. Seen in production since Tuesday.`),
+      },
+      {
+        kind: 'prose, named',
+        target: c.path,
+        issue: issue(`The ${c.domain} ${c.noun} ${c.role} ignores the region`, `When the ${c.noun} comes from another region, the ${c.domain} ${c.role} uses the default one. It should use the ${c.noun}'s own region.`),
+      },
+      {
+        // Names the area and the thing, not the file's role: several files fit.
+        kind: 'prose, vague',
+        target: v.path,
+        issue: issue(`${cap(v.domain)} ${v.noun}s are wrong after the update`, `Since yesterday every ${v.noun} in ${v.domain} shows yesterday's values. Please have a look.`),
+      },
+      {
+        kind: 'stack trace',
+        target: d.path,
+        issue: issue('Crash when exporting', `Traceback (most recent call last):\n  File "/srv/app/${d.path}", line 42, in ${d.defines[1] ?? d.defines[0]}\n    value = value + total\nTypeError: unsupported operand type(s) for +: 'int' and 'NoneType'`),
+      },
+      {
+        kind: 'long thread',
+        target: e.path,
+        issue: issue(
+          `${cap(e.domain)}: ${e.noun} totals differ between runs`,
+          `Steps to reproduce:\n1. create a ${e.noun}\n2. run the nightly job\n3. compare the totals\n\nExpected the same totals; got different ones on every run.`,
+          [`I think \`${e.defines[0]}\` is involved, the ${e.role} caches something.`, 'Same here on staging, started after the last release.', `Could it be the ${e.noun} ${e.role} in ${e.domain}? The ${cap(e.noun)} objects look mutated.`],
+        ),
+      },
+    );
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- measuring
@@ -333,6 +345,7 @@ async function main(): Promise<void> {
   const seed = opt('--seed', 7);
   const budget = opt('--budget', 8000);
   const runs = opt('--runs', 3);
+  const perKind = opt('--per-kind', 4);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rig-synth-'));
   try {
     let t = performance.now();
@@ -340,7 +353,7 @@ async function main(): Promise<void> {
     writeRepo(dir, files);
     const genMs = performance.now() - t;
     const mapper = new GitRepoMapper();
-    const planted = plantIssues(files, seed);
+    const planted = plantIssues(files, seed, perKind);
     const measures: IssueMeasure[] = [];
     let firstMs = 0;
     for (const [i, p] of planted.entries()) {
@@ -362,20 +375,29 @@ async function main(): Promise<void> {
     const sweep: Array<{ budget: number; tokens: number; ms: number }> = [];
     for (const b of [1000, 2000, 4000, 8000, 16000, 32000]) {
       t = performance.now();
-      const ctx = await mapper.build(dir, planted[2]!.issue, { budgetTokens: b });
+      const ctx = await mapper.build(dir, planted.find((p) => p.kind === 'prose, named')!.issue, { budgetTokens: b });
       sweep.push({ budget: b, tokens: ctx.tokens, ms: performance.now() - t });
     }
-    const result = { files: count, seed, budget, runs, cpus: os.cpus().length, loadAverage: os.loadavg()[0] ?? 0, generateAndCommitMs: genMs, firstBuildMs: firstMs, measures, sweep, repo: argv.includes('--keep') ? dir : undefined };
+    const result = { files: count, seed, budget, runs, perKind, cpus: os.cpus().length, loadAverage: os.loadavg()[0] ?? 0, generateAndCommitMs: genMs, firstBuildMs: firstMs, measures, sweep, repo: argv.includes('--keep') ? dir : undefined };
     if (argv.includes('--json')) {
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       return;
     }
+    const kinds = [...new Set(measures.map((m) => m.kind))];
+    const ms = measures.map((m) => m.medianMs).sort((a, b) => a - b);
+    const cpu = measures.map((m) => m.cpuMs).sort((a, b) => a - b);
+    const tokens = measures.map((m) => m.tokens);
     const lines = [
       `generated ${count} files (seed ${seed}) and committed them in ${(genMs / 1000).toFixed(1)} s; first map ${firstMs.toFixed(0)} ms`,
       `machine: ${result.cpus} CPUs, load average ${result.loadAverage.toFixed(1)} at the end`,
-      `budget ${budget} tokens, median of ${runs} runs (wall time; CPU time of this process):`,
-      ...measures.map((m) => `  ${m.kind.padEnd(17)} rank ${m.rank ?? '—'} of ${m.ranked} ranked, ${m.medianMs.toFixed(0)} ms (CPU ${m.cpuMs.toFixed(0)} ms), ${m.tokens} tokens  (${m.target})`),
-      'budget sweep (prose issue):',
+      `${measures.length} issues, budget ${budget} tokens, ${runs} run(s) each: map time median ${ms[Math.floor(ms.length / 2)]!.toFixed(0)} ms, max ${ms[ms.length - 1]!.toFixed(0)} ms (CPU of this process: median ${cpu[Math.floor(cpu.length / 2)]!.toFixed(0)} ms); tokens ${Math.min(...tokens)}–${Math.max(...tokens)}`,
+      'rank of the file each issue is about:',
+      ...kinds.map((k) => {
+        const ranks = measures.filter((m) => m.kind === k).map((m) => m.rank);
+        const within = (n: number) => ranks.filter((r) => r !== null && r <= n).length;
+        return `  ${k.padEnd(17)} ranks ${ranks.map((r) => r ?? '—').join(', ')}  (top 1: ${within(1)}/${ranks.length}, top 5: ${within(5)}/${ranks.length}, top 20: ${within(20)}/${ranks.length})`;
+      }),
+      'budget sweep (a "prose, named" issue):',
       ...sweep.map((s) => `  budget ${String(s.budget).padStart(6)} → ${String(s.tokens).padStart(6)} tokens, ${s.ms.toFixed(0)} ms`),
     ];
     if (result.repo) lines.push(`repository kept at ${result.repo}`);

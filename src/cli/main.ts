@@ -180,7 +180,9 @@ export function buildProgram(): Command {
       .option('--by <name>', 'who decides (recorded with the proposal)')
       .option('--no-wait', 'when this process carries the task on, do not wait for a further approval')
       .action(act(async (id: string, opts: { config?: string; by?: string; wait: boolean }) => {
-        const engine = await (await workspace(opts)).engine();
+        const ws = await workspace(opts);
+        ws.requireConfig();
+        const engine = ws.engine();
         engine.onEvent((e) => {
           if (e.type === 'log.line') process.stderr.write(`${renderLogEntry(e.entry)}\n`);
         });
@@ -213,7 +215,9 @@ export function buildProgram(): Command {
     .addOption(configOption())
     .option('--no-wait', 'do not wait for approvals')
     .action(act(async (id: string, opts: { config?: string; wait: boolean }) => {
-      const engine = await (await workspace(opts)).engine();
+      const ws = await workspace(opts);
+      ws.requireConfig();
+      const engine = ws.engine();
       engine.onEvent((e) => {
         if (e.type === 'log.line') process.stderr.write(`${renderLogEntry(e.entry)}\n`);
       });

@@ -233,6 +233,7 @@ export class TaskRun {
       attempt = { number: this.task.attempts.length + 1, startedAt: this.iso(), filesChanged: [] };
       this.task.attempts.push(attempt);
     }
+    this.task.pipeline.at(-1)!.attempt = attempt.number;
     await this.save();
     const plan = this.task.plan ?? { summary: this.task.issue.title, steps: [], files: [] };
     const ai = this.deps.ai();

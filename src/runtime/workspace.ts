@@ -70,6 +70,7 @@ export class Workspace {
     readonly endpoints: Endpoints,
     readonly redact: Redactor,
     private readonly options: WorkspaceOptions,
+    private readonly configError?: Error,
   ) {}
 
   static async open(options: WorkspaceOptions): Promise<Workspace> {
@@ -80,10 +81,20 @@ export class Workspace {
       () => false,
     );
     if (options.configPath && !hasConfig) throw new Error(`config file ${options.configPath} not found`);
-    const config = hasConfig ? (await readConfigFile(configFile, options.env)).config : null;
+    // An invalid rig.yaml must not stop anyone from looking at tasks: it is an error only for
+    // the commands that run a pipeline (requireConfig).
+    let config: RigConfig | null = null;
+    let configError: Error | undefined;
+    if (hasConfig) {
+      try {
+        config = (await readConfigFile(configFile, options.env)).config;
+      } catch (err) {
+        configError = err as Error;
+      }
+    }
     const endpoints = resolveEndpoints(config ?? rigConfigSchema.parse({}), options.env, options.secrets);
     const redact = createRedactor([endpoints.github.token, endpoints.ai.apiKey, ...secretsInConfig(config)]);
-    return new Workspace(git, new FileTaskStore(git.stateDir), configFile, config, endpoints, redact, options);
+    return new Workspace(git, new FileTaskStore(git.stateDir), configFile, config, endpoints, redact, options, configError);
   }
 
   get root(): string {
@@ -91,11 +102,15 @@ export class Workspace {
   }
 
   requireConfig(): RigConfig {
+    if (this.configError) throw this.configError;
     if (!this.config) throw new Error(`no rig.yaml at ${this.configFile}; create one with: rig init`);
     return this.config;
   }
 
-  /** The engine for this repository; without rig.yaml it can still list, follow and cancel tasks. */
+  /**
+   * The engine for this repository. Without a valid rig.yaml it can still list, follow and cancel
+   * tasks; commands that run a pipeline call requireConfig() first.
+   */
   engine(): Engine {
     if (!this.engineInstance) {
       const config = this.config ?? rigConfigSchema.parse({});
