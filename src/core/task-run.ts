@@ -35,7 +35,7 @@ export interface RunDeps {
 }
 
 /** What the planner's first view of the repository may cost. */
-const REPO_MAP_BUDGET_TOKENS = 8000;
+export const REPO_MAP_BUDGET_TOKENS = 8000;
 /** Review rounds before a reviewer that keeps asking for changes fails the task. */
 const MAX_REVIEW_ROUNDS = 2;
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { TransportCommandRunner } from '../adapters/exec/command-runner';
 import { CommandTemplateError, rewriteCommand } from '../adapters/exec/shell-vars';
 import { CommandDeployer } from '../adapters/deploy/command-deployer';
+import { GitRepoMapper } from '../adapters/context/git-repo-mapper';
 import { GitCliWorkspace } from '../adapters/git/git-workspace';
 import { GitHubCodeHost } from '../adapters/github/github-code-host';
 import { chooseApiBaseUrl } from '../adapters/github/issue-url';
@@ -15,6 +16,8 @@ import { rigConfigSchema, type RigConfig } from '../core/config/schema';
 import { resolveEndpoints, type EditorSecrets, type Endpoints } from '../core/credentials';
 import { describeDryRun, type DryRunReport } from '../core/dry-run';
 import { Engine } from '../core/engine';
+import { sanitizeIssue } from '../core/sanitize';
+import { REPO_MAP_BUDGET_TOKENS } from '../core/task-run';
 import type { IssueRef, StepSelection } from '../core/model';
 import type { AiAgent, CodeHost, Notifier } from '../core/ports';
 import { createRedactor, type Redactor } from '../core/redact';
@@ -127,6 +130,7 @@ export class Workspace {
         notifier: this.notifier(config, codeHost),
         redact: this.redact,
         fs: new WorktreeInfraFs(),
+        repoMapper: new GitRepoMapper(),
       });
     }
     return this.engineInstance;
@@ -155,15 +159,15 @@ export class Workspace {
   /** What `rig exec` would do: reads the issue and asks the AI for a plan, writes nothing. */
   async dryRun(ref: IssueRef & { host?: string }, steps?: StepSelection[]): Promise<DryRunReport> {
     const config = this.requireConfig();
-    const issue = await this.codeHost(ref.host).getIssue(ref);
+    const issue = sanitizeIssue(await this.codeHost(ref.host).getIssue(ref), { redact: this.redact });
     const chosen = steps ?? [...config.workflow.steps];
     let plan = null;
     let planError: string | undefined;
     if (chosen.includes('code')) {
       try {
-        const files = await this.git.listFiles(this.root);
+        const context = await new GitRepoMapper().build(this.root, issue, { budgetTokens: REPO_MAP_BUDGET_TOKENS });
         plan = await this.aiAgent().plan(
-          { issue, repoMap: files.slice(0, 400).join('\n') },
+          { issue, repoMap: context.map },
           { worktree: this.root, signal: new AbortController().signal, onUsage: () => {}, log: () => {} },
         );
       } catch (err) {
