@@ -73,6 +73,8 @@ export function buildProgram(): Command {
     .description('Rig turns a GitHub issue into a tested pull request: the AI codes, Rig commits, deploys, tests and opens the PR.')
     .version(VERSION, '-V, --version-flag')
     .showHelpAfterError()
+    // Set before the commands are added so every subcommand inherits it: usage errors exit 2.
+    .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) });
 
   program
@@ -240,8 +242,6 @@ export function buildProgram(): Command {
   program
     .command('context')
     .description('show what the planner is given first for an issue: the repository map, the ranked files and why, the token count')
-    // Subcommands do not inherit the program's exitOverride: without this a bad --budget exits 1, not 2.
-    .exitOverride()
     .argument('<issue-url>', 'https://github.com/OWNER/REPO/issues/N (or OWNER/REPO#N)')
     .addOption(configOption())
     .option('--json', 'machine-readable output: the map, every ranked file with its score and reasons, token counts')
@@ -421,7 +421,6 @@ function renderDryRun(r: Awaited<ReturnType<Workspace['dryRun']>>): string {
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
     return exitCode;

@@ -3,13 +3,14 @@
 import { GitRepoMapper, MIN_BUDGET_TOKENS } from '../adapters/context/git-repo-mapper';
 import { git } from '../adapters/git/git-cli';
 import type { Issue, IssueRef } from '../core/model';
+import { REPO_MAP_BUDGET_TOKENS } from '../core/task-run';
 import type { RepoContext, RepoMapper } from '../core/ports';
 import type { Workspace } from './workspace';
 
 export { MIN_BUDGET_TOKENS };
 
-/** The planner's budget in a task (task-run plans with an 8,000-token map). */
-export const DEFAULT_CONTEXT_BUDGET = 8000;
+/** The planner's budget in a task, so that the default shows what a task would give it. */
+export const DEFAULT_CONTEXT_BUDGET = REPO_MAP_BUDGET_TOKENS;
 /** Ranked files shown in the text report; --json has all of them. */
 const SHOWN_RANKED = 20;
 

@@ -10,7 +10,8 @@ import { neutraliseDelimiters, untrusted } from './prompts';
 const MAX_DIFF_CHARS = 60_000;
 const MAX_FAILURE_CHARS = 12_000;
 const MAX_DEPLOY_LOG_CHARS = 12_000;
-const MAX_REPO_MAP_CHARS = 30_000;
+// An 8,000-token map runs to about 25,000 characters; room for long paths without clipping its tail.
+const MAX_REPO_MAP_CHARS = 48_000;
 const MAX_INFRA_FILE_CHARS = 30_000;
 
 /** Appended to Claude Code's own system prompt, which already explains its tools. */

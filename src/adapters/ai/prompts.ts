@@ -25,7 +25,8 @@ const MAX_COMMENTS_CHARS = 20_000;
 const MAX_DIFF_CHARS = 60_000;
 const MAX_FAILURE_CHARS = 12_000;
 const MAX_DEPLOY_LOG_CHARS = 12_000;
-const MAX_REPO_MAP_CHARS = 30_000;
+// An 8,000-token map runs to about 25,000 characters; room for long paths without clipping its tail.
+const MAX_REPO_MAP_CHARS = 48_000;
 const MAX_INFRA_FILE_CHARS = 30_000;
 const MAX_EXPLAIN_LOG_LINES = 200;
 

@@ -91,7 +91,7 @@ export class GitRepoMapper implements RepoMapper {
       files,
       ranked,
       symbols: read.symbols,
-      matchedNames: matchedSymbolNames(read.symbols, terms.identifiers, terms.words),
+      matchedNames: matchedSymbolNames(ranked.slice(0, MAX_RANKED).map((r) => read.symbols.get(r.path) ?? []), terms.identifiers, terms.words),
       budgetTokens,
       notes,
     });
@@ -114,11 +114,11 @@ async function topLevel(worktree: string, timeoutMs: number): Promise<string> {
   }
 }
 
-/** Definitions whose names the issue quotes or whose words it uses: shown first under their file. */
-function matchedSymbolNames(symbols: ReadonlyMap<string, Array<{ name: string }>>, identifiers: string[], words: ReadonlyMap<string, number>): Set<string> {
+/** Definitions of the ranked files whose names the issue quotes or whose words it uses: shown first under their file. */
+function matchedSymbolNames(symbols: Array<Array<{ name: string }>>, identifiers: string[], words: ReadonlyMap<string, number>): Set<string> {
   const ids = new Set(identifiers.map((i) => i.toLowerCase()));
   const out = new Set<string>();
-  for (const list of symbols.values()) {
+  for (const list of symbols) {
     for (const s of list) {
       if (ids.has(s.name.toLowerCase()) || contentWords(s.name).some((w) => words.has(w))) out.add(s.name);
     }
