@@ -324,9 +324,13 @@ export class TaskRun {
     if (!this.task.headSha) this.task.headSha = await this.deps.git.resolve('HEAD').catch(() => undefined);
     if (attempt && this.task.headSha) attempt.commit = this.task.headSha;
     await this.save();
-    const remote = await this.deps.git.remoteBranch(this.task.branch);
-    if (remote !== this.task.headSha) {
-      await this.deps.git.push(this.worktree, this.task.branch, this.task.pushedSha ?? null);
+    if (this.task.pushedSha !== this.task.headSha) {
+      try {
+        await this.deps.git.push(this.worktree, this.task.branch, this.task.pushedSha ?? null);
+      } catch (err) {
+        // A run killed between its push and saving that it pushed finds its own commit on origin.
+        if ((await this.deps.git.remoteBranch(this.task.branch)) !== this.task.headSha) throw err;
+      }
       this.task.pushedSha = this.task.headSha;
     }
     await this.endStep('success', `${sha ? `committed ${sha.slice(0, 12)}` : 'nothing new to commit'}; pushed ${this.task.branch}`);
