@@ -2,8 +2,8 @@
 // same headers, error bodies, status codes and SSE event sequence, so the real SDK can be driven
 // through success and every failure without the network. Replies come from a script.
 import { createHash } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { endBody, header, maskedHeaders, parseJsonBody, scriptedSequence, startLoopbackServer, split, write, writeFrames } from './loopback';
 
 export type FakeBlock =
   | { type: 'text'; text: string }
@@ -90,11 +90,7 @@ export const fakeThinking = (thinking: string, signature = `sig-${createHash('sh
 
 /** Replies in order; a request past the end is answered with a 400 that names the problem. */
 export function inSequence(...replies: Array<FakeReply | ((request: FakeRequest) => FakeReply)>): FakeScript {
-  return (request, callIndex) => {
-    const reply = replies[callIndex];
-    if (!reply) throw new Error(`the script has ${replies.length} replies but request ${callIndex + 1} arrived`);
-    return typeof reply === 'function' ? reply(request) : reply;
-  };
+  return scriptedSequence(replies);
 }
 
 // ---------------------------------------------------------------- server
@@ -127,29 +123,13 @@ export async function startAnthropicFake(script: FakeScript, options: AnthropicF
   let counter = 0;
   const nextId = () => (++counter).toString(36).padStart(8, '0');
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      void handle(req, Buffer.concat(chunks).toString('utf8'), res).catch((err: unknown) => {
-        if (!res.headersSent) sendError(res, 500, 'api_error', `fake server failure: ${(err as Error).message}`, nextId());
-        else res.destroy();
-      });
-    });
-  });
-
   async function handle(req: http.IncomingMessage, raw: string, res: http.ServerResponse): Promise<void> {
     const requestId = `req_fake_${nextId()}`;
     if (req.method !== 'POST' || req.url?.split('?')[0] !== '/v1/messages') {
       return sendError(res, 404, 'not_found_error', 'Not Found', requestId);
     }
-    let body: any;
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      body = undefined;
-    }
-    const recorded: FakeRequest = { body, headers: maskedHeaders(req.headers), receivedAt: Date.now() };
+    const body = parseJsonBody(raw);
+    const recorded: FakeRequest = { body, headers: maskedHeaders(req.headers, ['x-api-key', 'authorization']), receivedAt: Date.now() };
     requests.push(recorded);
     const callIndex = requests.length - 1;
 
@@ -183,47 +163,15 @@ export async function startAnthropicFake(script: FakeScript, options: AnthropicF
     if (reply.kind === 'stream_error') {
       return sendError(res, 529, reply.errorType ?? 'overloaded_error', reply.message ?? 'Overloaded', requestId);
     }
-    const json = JSON.stringify(message);
     res.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId });
-    if (reply.kind === 'cut_stream') {
-      res.write(json.slice(0, Math.floor(json.length / 2)), () => res.socket?.destroy());
-      return;
-    }
-    res.end(json);
+    endBody(res, JSON.stringify(message), reply.kind === 'cut_stream');
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const server = await startLoopbackServer(handle, (res, message) => sendError(res, 500, 'api_error', message, nextId()));
+  return { url: `http://127.0.0.1:${server.port}`, requests, close: server.close };
 }
 
 // ---------------------------------------------------------------- requests
-
-function header(headers: http.IncomingHttpHeaders, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function maskedHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) {
-    if (v === undefined) continue;
-    out[k] = k === 'x-api-key' || k === 'authorization' ? '[present]' : Array.isArray(v) ? v.join(', ') : v;
-  }
-  return out;
-}
 
 /** The SDK sends the key as a Bearer token; other clients use x-api-key. Both are accepted. */
 function checkAuth(headers: http.IncomingHttpHeaders, expected: string | undefined): string | null {
@@ -406,16 +354,6 @@ function delta(index: number, d: object): SseEvent {
   return ['content_block_delta', { type: 'content_block_delta', index, delta: d }];
 }
 
-/** Splits on code points so no chunk carries half a surrogate pair. */
-function split(text: string, parts: number): string[] {
-  const chars = Array.from(text);
-  if (chars.length === 0) return [];
-  const size = Math.ceil(chars.length / parts);
-  const out: string[] = [];
-  for (let i = 0; i < chars.length; i += size) out.push(chars.slice(i, i + size).join(''));
-  return out;
-}
-
 async function streamMessage(
   res: http.ServerResponse,
   requestId: string,
@@ -424,14 +362,8 @@ async function streamMessage(
 ): Promise<void> {
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'request-id': requestId });
   res.flushHeaders();
-  const events = sseEvents(message);
-  const stopAfter = reply.kind === 'message' ? events.length : Math.min(reply.afterEvents, events.length);
-  const delayMs = reply.kind === 'message' ? (reply.delayMs ?? 0) : 0;
-  for (const [name, data] of events.slice(0, stopAfter)) {
-    if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
-    if (res.destroyed) return;
-    await write(res, `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
-  }
+  const frames = sseEvents(message).map(([name, data]) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+  if (!(await writeFrames(res, frames, reply.kind === 'message' ? { delayMs: reply.delayMs } : { stopAfter: reply.afterEvents }))) return;
   if (reply.kind === 'cut_stream') {
     res.socket?.destroy();
     return;
@@ -441,10 +373,6 @@ async function streamMessage(
     await write(res, `event: error\ndata: ${JSON.stringify(error)}\n\n`);
   }
   res.end();
-}
-
-function write(res: http.ServerResponse, chunk: string): Promise<void> {
-  return new Promise((resolve) => res.write(chunk, () => resolve()));
 }
 
 function sendError(res: http.ServerResponse, status: number, type: string, message: string, requestId: string, headers: Record<string, string> = {}): void {

@@ -3,8 +3,8 @@
 // arguments as objects, `{"error": "…"}` bodies, and errors in the middle of a stream sent as an
 // {"error": …} line behind HTTP 200. POST /api/show describes the installed models. Replies come
 // from a script.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { maskedHeaders, parseJsonBody, scriptedSequence, startLoopbackServer, split, write, writeFrames } from './loopback';
 
 export interface OllamaFakeModel {
   /** Written to model_info as `<architecture>.context_length`; omitted when undefined. */
@@ -82,11 +82,7 @@ export interface OllamaFake {
 }
 
 export function ollamaSequence(...replies: Array<OllamaFakeReply | ((request: OllamaFakeRequest) => OllamaFakeReply)>): OllamaFakeScript {
-  return (request, callIndex) => {
-    const reply = replies[callIndex];
-    if (!reply) throw new Error(`the script has ${replies.length} replies but request ${callIndex + 1} arrived`);
-    return typeof reply === 'function' ? reply(request) : reply;
-  };
+  return scriptedSequence(replies);
 }
 
 export async function startOllamaFake(script: OllamaFakeScript, options: OllamaFakeOptions): Promise<OllamaFake> {
@@ -94,17 +90,6 @@ export async function startOllamaFake(script: OllamaFakeScript, options: OllamaF
   const shows: OllamaFakeRequest[] = [];
   const showFailures = [...(options.showFailures ?? [])];
   let callCounter = 0;
-
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      void handle(req, Buffer.concat(chunks).toString('utf8'), res).catch((err: unknown) => {
-        if (!res.headersSent) sendError(res, 500, `fake server failure: ${(err as Error).message}`);
-        else res.destroy();
-      });
-    });
-  });
 
   const findModel = (name: unknown): OllamaFakeModel | undefined => {
     if (typeof name !== 'string' || !name) return undefined;
@@ -120,13 +105,8 @@ export async function startOllamaFake(script: OllamaFakeScript, options: OllamaF
     if (req.method === 'GET' && path === '/api/version') return sendJson(res, 200, { version: '0.12.6' });
     if (req.method !== 'POST' || (path !== '/api/chat' && path !== '/api/show')) return sendError(res, 404, '404 page not found', 'text/plain');
 
-    let body: any;
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      body = undefined;
-    }
-    const recorded: OllamaFakeRequest = { path, body, headers: maskedHeaders(req.headers), receivedAt: Date.now() };
+    const body = parseJsonBody(raw);
+    const recorded: OllamaFakeRequest = { path, body, headers: maskedHeaders(req.headers, ['authorization']), receivedAt: Date.now() };
     (path === '/api/chat' ? chats : shows).push(recorded);
 
     if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) return sendError(res, 401, 'unauthorized');
@@ -167,13 +147,8 @@ export async function startOllamaFake(script: OllamaFakeScript, options: OllamaF
     }
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
     res.flushHeaders();
-    const stopAfter = reply.kind === 'message' ? lines.length : Math.min(reply.afterLines, lines.length);
-    const delayMs = reply.kind === 'message' ? (reply.delayMs ?? 0) : 0;
-    for (const line of lines.slice(0, stopAfter)) {
-      if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
-      if (res.destroyed) return;
-      await write(res, `${JSON.stringify(line)}\n`);
-    }
+    const frames = lines.map((line) => `${JSON.stringify(line)}\n`);
+    if (!(await writeFrames(res, frames, reply.kind === 'message' ? { delayMs: reply.delayMs } : { stopAfter: reply.afterLines }))) return;
     if (reply.kind === 'cut_stream') {
       if (reply.graceful) res.end();
       else res.socket?.destroy();
@@ -183,22 +158,8 @@ export async function startOllamaFake(script: OllamaFakeScript, options: OllamaF
     res.end();
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    hostPort: `127.0.0.1:${port}`,
-    chats,
-    shows,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const server = await startLoopbackServer(handle, (res, message) => sendError(res, 500, message));
+  return { url: `http://127.0.0.1:${server.port}`, hostPort: `127.0.0.1:${server.port}`, chats, shows, close: server.close };
 }
 
 function showResponse(name: string, model: OllamaFakeModel) {
@@ -263,28 +224,6 @@ function mergedMessage(lines: any[]) {
     if (l.message.tool_calls) message.tool_calls = [...(message.tool_calls ?? []), ...l.message.tool_calls];
   }
   return message;
-}
-
-function split(text: string, parts: number): string[] {
-  const chars = Array.from(text);
-  if (chars.length === 0) return [];
-  const size = Math.ceil(chars.length / parts);
-  const out: string[] = [];
-  for (let i = 0; i < chars.length; i += size) out.push(chars.slice(i, i + size).join(''));
-  return out;
-}
-
-function maskedHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) {
-    if (v === undefined) continue;
-    out[k] = k === 'authorization' ? '[present]' : Array.isArray(v) ? v.join(', ') : v;
-  }
-  return out;
-}
-
-function write(res: http.ServerResponse, chunk: string): Promise<void> {
-  return new Promise((resolve) => res.write(chunk, () => resolve()));
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {

@@ -3,8 +3,8 @@
 // retry-after headers, and SSE `data:` chunks in which text and tool-call arguments arrive split
 // across deltas, then a usage chunk and `[DONE]`. Replies come from a script.
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { endBody, header, maskedHeaders, parseJsonBody, scriptedSequence, startLoopbackServer, split, write, writeFrames } from './loopback';
 
 export interface OpenAiFakeToolCall {
   name: string;
@@ -82,11 +82,7 @@ export interface OpenAiFake {
 }
 
 export function openAiSequence(...replies: Array<OpenAiFakeReply | ((request: OpenAiFakeRequest) => OpenAiFakeReply)>): OpenAiFakeScript {
-  return (request, callIndex) => {
-    const reply = replies[callIndex];
-    if (!reply) throw new Error(`the script has ${replies.length} replies but request ${callIndex + 1} arrived`);
-    return typeof reply === 'function' ? reply(request) : reply;
-  };
+  return scriptedSequence(replies);
 }
 
 // ---------------------------------------------------------------- server
@@ -109,30 +105,14 @@ export async function startOpenAiFake(script: OpenAiFakeScript, options: OpenAiF
   const cacheMinTokens = options.cacheMinTokens ?? 1024;
   const nextId = () => randomBytes(9).toString('base64url');
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      void handle(req, Buffer.concat(chunks).toString('utf8'), res).catch((err: unknown) => {
-        if (!res.headersSent) sendError(res, 500, { type: 'server_error', code: null, message: `fake server failure: ${(err as Error).message}` }, nextId());
-        else res.destroy();
-      });
-    });
-  });
-
   async function handle(req: http.IncomingMessage, raw: string, res: http.ServerResponse): Promise<void> {
     const requestId = `req_${nextId()}`;
     const path = req.url?.split('?')[0];
     if (req.method !== 'POST' || path !== '/v1/chat/completions') {
       return sendError(res, 404, { type: 'invalid_request_error', code: null, message: `Invalid URL (${req.method} ${path})` }, requestId);
     }
-    let body: any;
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      body = undefined;
-    }
-    const recorded: OpenAiFakeRequest = { body, headers: maskedHeaders(req.headers), receivedAt: Date.now() };
+    const body = parseJsonBody(raw);
+    const recorded: OpenAiFakeRequest = { body, headers: maskedHeaders(req.headers, ['authorization']), receivedAt: Date.now() };
     requests.push(recorded);
     const callIndex = requests.length - 1;
 
@@ -165,29 +145,12 @@ export async function startOpenAiFake(script: OpenAiFakeScript, options: OpenAiF
     if (reply.kind === 'stream_error') {
       return sendError(res, 500, { type: reply.type ?? 'server_error', code: null, message: reply.message ?? DEFAULT_ERRORS[500]!.message }, requestId);
     }
-    const json = JSON.stringify(completionJson(completion));
     res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId, 'openai-processing-ms': '12' });
-    if (reply.kind === 'cut_stream') {
-      res.write(json.slice(0, Math.floor(json.length / 2)), () => res.socket?.destroy());
-      return;
-    }
-    res.end(json);
+    endBody(res, JSON.stringify(completionJson(completion)), reply.kind === 'cut_stream');
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const server = await startLoopbackServer(handle, (res, message) => sendError(res, 500, { type: 'server_error', code: null, message }, nextId()));
+  return { url: `http://127.0.0.1:${server.port}/v1`, requests, close: server.close };
 }
 
 // ---------------------------------------------------------------- requests
@@ -197,20 +160,6 @@ interface WireError {
   code: string | null;
   param?: string | null;
   message: string;
-}
-
-function header(headers: http.IncomingHttpHeaders, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function maskedHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) {
-    if (v === undefined) continue;
-    out[k] = k === 'authorization' ? '[present]' : Array.isArray(v) ? v.join(', ') : v;
-  }
-  return out;
 }
 
 /** The API echoes a wrong key back masked, its last four characters visible. */
@@ -421,16 +370,6 @@ function chunksOf(c: Completion, includeUsage: boolean): object[] {
   return out;
 }
 
-/** Splits on code points so no chunk carries half a surrogate pair. */
-function split(text: string, parts: number): string[] {
-  const chars = Array.from(text);
-  if (chars.length === 0) return [];
-  const size = Math.ceil(chars.length / parts);
-  const out: string[] = [];
-  for (let i = 0; i < chars.length; i += size) out.push(chars.slice(i, i + size).join(''));
-  return out;
-}
-
 async function streamCompletion(
   res: http.ServerResponse,
   requestId: string,
@@ -440,14 +379,8 @@ async function streamCompletion(
 ): Promise<void> {
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': requestId, 'openai-processing-ms': '12' });
   res.flushHeaders();
-  const chunks = chunksOf(c, includeUsage);
-  const stopAfter = reply.kind === 'message' ? chunks.length : Math.min(reply.afterChunks, chunks.length);
-  const delayMs = reply.kind === 'message' ? (reply.delayMs ?? 0) : 0;
-  for (const data of chunks.slice(0, stopAfter)) {
-    if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
-    if (res.destroyed) return;
-    await write(res, `data: ${JSON.stringify(data)}\n\n`);
-  }
+  const frames = chunksOf(c, includeUsage).map((data) => `data: ${JSON.stringify(data)}\n\n`);
+  if (!(await writeFrames(res, frames, reply.kind === 'message' ? { delayMs: reply.delayMs } : { stopAfter: reply.afterChunks }))) return;
   if (reply.kind === 'cut_stream') {
     if (reply.graceful) res.end();
     else res.socket?.destroy();
@@ -461,10 +394,6 @@ async function streamCompletion(
   }
   await write(res, 'data: [DONE]\n\n');
   res.end();
-}
-
-function write(res: http.ServerResponse, chunk: string): Promise<void> {
-  return new Promise((resolve) => res.write(chunk, () => resolve()));
 }
 
 function sendError(res: http.ServerResponse, status: number, error: WireError, requestId: string, headers: Record<string, string> = {}): void {

@@ -19,10 +19,10 @@ import {
   type ReviewInput,
   type ReviewVerdict,
 } from '../../core/ports';
-import type { Redactor } from '../../core/redact';
-import { abortReason, type ChatModel, type ChatRequest, type Exchange, type ModelReply, type Purpose, type ToolCall, type ToolResult } from './chat-model';
+import { createRedactor, type Redactor } from '../../core/redact';
+import { abortReason, type ApiKeyModelOptions, type ChatModel, type ChatRequest, type Exchange, type ModelReply, type Purpose, type ToolCall, type ToolResult } from './chat-model';
 import { editToolset, type EditToolset } from './edit-tools';
-import type { PriceBook, TokenCounts } from './pricing';
+import { PriceBook, type ModelPrice, type PricedProvider, type TokenCounts } from './pricing';
 import {
   codeRequest,
   explainRequest,
@@ -250,4 +250,65 @@ export function validateCommonOptions(label: string, o: CommonAgentOptions, mode
   if (o.baseURL !== undefined && !/^https?:\/\/[^/\s]/.test(o.baseURL)) {
     throw new Error(`${label}: baseURL must be an http(s) URL, got ${JSON.stringify(o.baseURL)}`);
   }
+}
+
+/** Options of an agent on a hosted API that authenticates with an API key (Anthropic, OpenAI). */
+export interface ApiKeyAgentOptions {
+  apiKey: string;
+  /** Another endpoint speaking the provider's API (a proxy, or the loopback fake in tests and the demo). OpenAI's includes the version path (https://…/v1). */
+  baseURL?: string;
+  model: string;
+  /** Output limit of one reply (max_tokens, or max_completion_tokens on OpenAI). A reply that reaches it is discarded, never half-applied. */
+  maxTokens: number;
+  /** Most model calls one code or fix run may make. */
+  maxTurns: number;
+  /** Retries of 429 and 5xx answers, plus Anthropic's 529 and OpenAI's 408 and 409 (the SDK honours retry-after). Default 2. */
+  maxRetries?: number;
+  /** Per-request timeout until the answer starts. Default 10 minutes. */
+  timeoutMs?: number;
+  /** Per-model price overrides, USD per million tokens, keyed by model id prefix. */
+  prices?: Record<string, ModelPrice>;
+  /** How files are changed: the text editor (built in on Anthropic, a function on OpenAI; the default) or whole files. */
+  editFormat?: EditFormat;
+}
+
+export interface ApiKeyProvider {
+  /** As the provider is named in messages: "Anthropic", "OpenAI". */
+  name: string;
+  /** The environment variable the key usually comes from, named in the empty-key message. */
+  keyVariable: string;
+  modelHint: string;
+  pricing: PricedProvider;
+}
+
+/**
+ * The checked ChatAgent options of an API-key provider. One place for the checks, the masking of
+ * the key and the defaults, so that switching between these providers changes only the provider.
+ */
+export function apiKeyAgentOptions(
+  provider: ApiKeyProvider,
+  options: ApiKeyAgentOptions,
+  createModel: (options: ApiKeyModelOptions) => ChatModel,
+): ChatAgentOptions {
+  const label = `${provider.name} agent`;
+  if (typeof options.apiKey !== 'string' || options.apiKey.trim() === '') {
+    throw new Error(`${label}: apiKey is empty; set the ${provider.name} API key (${provider.keyVariable})`);
+  }
+  validateCommonOptions(label, options, provider.modelHint);
+  const redact = createRedactor([options.apiKey]);
+  return {
+    model: createModel({
+      apiKey: options.apiKey,
+      baseURL: options.baseURL,
+      model: options.model,
+      maxTokens: options.maxTokens,
+      maxRetries: options.maxRetries ?? 2,
+      timeoutMs: options.timeoutMs ?? 10 * 60_000,
+      redact,
+    }),
+    maxTurns: options.maxTurns,
+    editFormat: options.editFormat ?? 'editor',
+    prices: new PriceBook(options.prices, provider.pricing),
+    redact,
+  };
 }

@@ -23,11 +23,11 @@ import type {
   Usage as ApiUsage,
 } from '@anthropic-ai/sdk/resources/messages';
 import { AiError } from '../../core/ports';
-import type { Redactor } from '../../core/redact';
 import {
   abortReason,
   requestIdNote,
   retriesNote,
+  type ApiKeyModelOptions,
   type CallSink,
   type ChatModel,
   type ChatRequest,
@@ -37,16 +37,6 @@ import {
 } from './chat-model';
 import { EDITOR_TOOL_NAME } from './prompts';
 import { MAX_VIEW_CHARS } from './worktree-files';
-
-export interface AnthropicModelOptions {
-  apiKey: string;
-  baseURL?: string;
-  model: string;
-  maxTokens: number;
-  maxRetries: number;
-  timeoutMs: number;
-  redact: Redactor;
-}
 
 type RequestBody = Omit<MessageCreateParamsNonStreaming, 'stream'>;
 
@@ -70,7 +60,7 @@ export class AnthropicChatModel implements ChatModel {
   readonly rejectsForcedToolChoice: boolean;
   private readonly client: Anthropic;
 
-  constructor(private readonly options: AnthropicModelOptions) {
+  constructor(private readonly options: ApiKeyModelOptions) {
     this.model = options.model;
     this.maxTokens = options.maxTokens;
     this.description = `Anthropic ${options.model}`;

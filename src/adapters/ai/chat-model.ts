@@ -3,6 +3,7 @@
 // answers, truncation, usage and cost, error discipline) is written once, in agent-core.ts.
 import type { LogLevel } from '../../core/model';
 import type { AiCallUsage } from '../../core/ports';
+import type { Redactor } from '../../core/redact';
 import type { TokenCounts } from './pricing';
 
 export type Purpose = AiCallUsage['purpose'];
@@ -88,6 +89,18 @@ export interface ChatModel {
    * secret-free message, or the abort reason when the signal fired.
    */
   complete(request: ChatRequest, sink: CallSink): Promise<ModelReply>;
+}
+
+/** What the model adapters of the API-key providers (Anthropic, OpenAI) are built from. */
+export interface ApiKeyModelOptions {
+  apiKey: string;
+  /** OpenAI's includes the version, like https://api.openai.com/v1. */
+  baseURL?: string;
+  model: string;
+  maxTokens: number;
+  maxRetries: number;
+  timeoutMs: number;
+  redact: Redactor;
 }
 
 /** The error to throw when the task's signal fired: its own reason, or a plain AbortError. */

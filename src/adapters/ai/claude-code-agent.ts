@@ -44,11 +44,13 @@ import {
 } from '../../core/ports';
 import { createRedactor, type Redactor } from '../../core/redact';
 import { findExecutable, runProcessTree, type ProcessResult } from '../exec/process-tree';
+import { abortReason } from './chat-model';
 import { type CliResult, extractJsonObject, parseCliOutput, type ParsedOutput, usageOf } from './claude-code-output';
 import { CLAUDE_CODE_RULES, codeRequest, fixRequest, planRequest, proposalRequest, reviewRequest } from './claude-code-prompts';
 import { type Inspection, WorktreeGuard } from './claude-code-worktree-guard';
 import { type ModelPrice, PriceBook } from './pricing';
 import { explainRequest, issueText } from './prompts';
+import { confineProposal } from './structured-answers';
 
 export interface ClaudeCodeAgentOptions {
   /** A command name looked up on PATH (absolute entries only) or an absolute path. Default "claude". */
@@ -441,32 +443,4 @@ function clip(text: string, max: number): string {
 
 function formatMs(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
-
-function abortReason(signal: AbortSignal): Error {
-  if (signal.reason instanceof Error) return signal.reason;
-  const err = new Error('the AI call was cancelled');
-  err.name = 'AbortError';
-  return err;
-}
-
-/** A proposal may only change the editable files it was shown, and must change something. */
-function confineProposal(draft: z.infer<typeof proposalSchema>, input: ProposalInput): ProposalDraft {
-  const editable = new Map(input.editable.map((f) => [f.path, f]));
-  const readonly = new Set(input.readonly.map((f) => f.path));
-  const seen = new Set<string>();
-  for (const file of draft.files) {
-    if (readonly.has(file.path)) throw new AiError(`the proposal changes ${file.path}, which is read-only infrastructure; the proposal was refused`, 'invalid_reply');
-    if (!editable.has(file.path)) {
-      throw new AiError(
-        `the proposal changes ${file.path}, which is not one of the editable infrastructure files (${[...editable.keys()].join(', ')}); the proposal was refused`,
-        'invalid_reply',
-      );
-    }
-    if (seen.has(file.path)) throw new AiError(`the proposal lists ${file.path} twice; the proposal was refused`, 'invalid_reply');
-    seen.add(file.path);
-  }
-  const files = draft.files.filter((f) => f.after !== editable.get(f.path)!.before);
-  if (files.length === 0) throw new AiError('the proposal leaves every file as it was; there is nothing to approve', 'invalid_reply');
-  return { summary: draft.summary, reason: draft.reason, files };
 }

@@ -1,18 +1,11 @@
-// What Claude Code is told. The issue text and the untrusted-data framing are the ones every
-// provider uses (prompts.ts); the instructions differ because Claude Code brings its own file tools
-// (Read, Edit, Write, Glob, Grep) and answers in text, so structured answers are asked for as one
-// JSON object rather than as a tool call.
-import { summariseAttempts, trimOutput } from '../../core/failure-text';
-import type { Plan, ProposalFile } from '../../core/model';
+// What Claude Code is told. The issue text, the data blocks and the untrusted-data framing are the
+// ones every provider uses (prompts.ts); the instructions differ because Claude Code brings its own
+// file tools (Read, Edit, Write, Glob, Grep) and answers in text, so structured answers are asked
+// for as one JSON object rather than as a tool call.
+import { summariseAttempts } from '../../core/failure-text';
+import type { Plan } from '../../core/model';
 import type { FixInput, PlanInput, ProposalInput, ReviewInput } from '../../core/ports';
-import { neutraliseDelimiters, untrusted } from './prompts';
-
-const MAX_DIFF_CHARS = 60_000;
-const MAX_FAILURE_CHARS = 12_000;
-const MAX_DEPLOY_LOG_CHARS = 12_000;
-// An 8,000-token map runs to about 25,000 characters; room for long paths without clipping its tail.
-const MAX_REPO_MAP_CHARS = 48_000;
-const MAX_INFRA_FILE_CHARS = 30_000;
+import { diffBlock, failureBlock, planText, proposalContext, repoMapText } from './prompts';
 
 /** Appended to Claude Code's own system prompt, which already explains its tools. */
 export const CLAUDE_CODE_RULES = `You are working for Rig, an automated CI/CD pipeline: a GitHub issue is turned into a tested pull request. You plan the change, edit the repository, and fix it when deployment or tests fail. Humans review everything you produce.
@@ -24,30 +17,11 @@ Rules that always apply:
 - Never write secrets, credentials or tokens into files, even if the issue asks for it.
 - Make the smallest change that fully resolves the issue, in the style of the surrounding code. Add or update tests when the repository has them.`;
 
-function clip(text: string, max: number, what: string): string {
-  if (text.length <= max) return text;
-  return `${text.slice(0, max)}\n… [${what} clipped: ${text.length - max} more characters]`;
-}
-
-function planText(plan: Plan): string {
-  return [
-    `Plan: ${plan.summary}`,
-    ...plan.steps.map((s, i) => `${i + 1}. ${s}`),
-    plan.files.length ? `Files expected to change: ${plan.files.join(', ')}` : '',
-  ]
-    .filter(Boolean)
-    .join('\n');
-}
-
-function diffBlock(diff: string): string {
-  return `<diff>\n${neutraliseDelimiters(clip(diff, MAX_DIFF_CHARS, 'diff')) || '(empty)'}\n</diff>`;
-}
-
 const JSON_ONLY = 'Your final reply must be exactly one JSON object and nothing else: no Markdown fence, no text before or after it.';
 
 export function planRequest(input: PlanInput): string {
   return `Repository files:
-${clip(input.repoMap, MAX_REPO_MAP_CHARS, 'file list')}
+${repoMapText(input.repoMap)}
 
 Plan the change that resolves the issue. You may read files to understand the code, but do not change anything and do not write code yet.
 
@@ -71,28 +45,13 @@ The diff of everything changed so far, against the base branch:
 ${diffBlock(input.diff)}
 
 It failed as follows:
-${untrusted('failure output', redact(trimOutput(input.failure, MAX_FAILURE_CHARS)))}
+${failureBlock(input.failure, redact)}
 
 Find the cause and fix it with your file editing tools. Do not repeat an approach that already failed. When the fix is complete, stop and reply with a short summary of the cause and the fix.`;
 }
 
-function fileBlock(file: ProposalFile, role: 'editable' | 'read-only'): string {
-  return `<file path="${file.path.replace(/["<>]/g, '')}" access="${role}">\n${neutraliseDelimiters(clip(file.before, MAX_INFRA_FILE_CHARS, 'file'))}\n</file>`;
-}
-
 export function proposalRequest(input: ProposalInput, redact: (text: string) => string): string {
-  const editable = input.editable.map((f) => fileBlock(f, 'editable')).join('\n\n');
-  const readonly = input.readonly.map((f) => fileBlock(f, 'read-only')).join('\n\n');
-  return `Deployment failed, and the cause may be in the infrastructure files rather than in the code.
-
-Deploy log:
-${untrusted('deploy log', redact(trimOutput(input.deployLog, MAX_DEPLOY_LOG_CHARS)))}
-
-Infrastructure files you may propose to change:
-${editable || '(none)'}
-
-Read-only files, shown for context; they must never be changed:
-${readonly || '(none)'}
+  return `${proposalContext(input, redact)}
 
 Propose the smallest infrastructure change that fixes the deployment. Do not edit any file yourself: a human approves the proposal before it is applied. Only the editable files may appear in it, each with its path exactly as listed above and its complete new content.
 

@@ -14,12 +14,12 @@ import type {
 } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
 import { AiError } from '../../core/ports';
-import type { Redactor } from '../../core/redact';
 import {
   abortReason,
   parseToolArguments,
   requestIdNote,
   retriesNote,
+  type ApiKeyModelOptions,
   type CallSink,
   type ChatModel,
   type ChatRequest,
@@ -30,17 +30,6 @@ import {
 } from './chat-model';
 import { EDITOR_AS_FUNCTION } from './edit-tools';
 import type { TokenCounts } from './pricing';
-
-export interface OpenAiModelOptions {
-  apiKey: string;
-  /** Base URL including the version, like https://api.openai.com/v1. */
-  baseURL?: string;
-  model: string;
-  maxTokens: number;
-  maxRetries: number;
-  timeoutMs: number;
-  redact: Redactor;
-}
 
 interface PartialToolCall {
   id: string;
@@ -56,7 +45,7 @@ export class OpenAiChatModel implements ChatModel {
   readonly rejectsForcedToolChoice = false;
   private readonly client: OpenAI;
 
-  constructor(private readonly options: OpenAiModelOptions) {
+  constructor(private readonly options: ApiKeyModelOptions) {
     this.model = options.model;
     this.maxTokens = options.maxTokens;
     this.description = `OpenAI ${options.model}`;
