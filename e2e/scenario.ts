@@ -8,7 +8,7 @@
 //   once approved the deploy and the test pass and the task completes with a pull request.
 // Issue 2 "Break the build": the coder writes src/broken.txt; the test fails on every attempt, so
 //   the task fails; "Explain failure with AI" gets EXPLANATION back.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startAnthropicFake, fakeText, fakeToolUse, type AnthropicFake, type FakeReply, type FakeRequest } from '../src/fakes/anthropic-fake-server';
 import { DEMO_FILES } from '../src/fakes/demo-script';
@@ -155,6 +155,7 @@ export async function startScenario(): Promise<Scenario> {
     close: async () => {
       await github.close();
       await anthropic.close();
+      if (process.env.RIG_E2E_KEEP !== '1') rmSync(repo.dir, { recursive: true, force: true });
     },
   };
 }

@@ -138,6 +138,20 @@ function ui(p) {
       }
       return item.first();
     },
+    /**
+     * Runs a board item's context-menu entry and waits for `done`. The board re-renders its rows
+     * live (elapsed time), which can swallow a click on the menu, so the menu is tried 3 times.
+     */
+    async menuAction(rowText, itemText, done, what, timeout = 15000) {
+      for (let attempt = 1; ; attempt++) {
+        const item = await h.contextMenu(rowText, itemText);
+        await item.click();
+        const ok = await until(done, what, attempt < 3 ? 4000 : timeout).then(() => true, (e) => { if (attempt >= 3) throw e; return false; });
+        if (ok) return;
+        log(`  "${itemText}" on "${rowText}" had no effect yet (try ${attempt}); again`);
+        await p.keyboard.press('Escape');
+      }
+    },
     async frameWithText(text, timeout = 15000) {
       return until(async () => {
         for (const f of p.frames()) if (await f.getByText(text).count().catch(() => 0)) return f;
@@ -159,18 +173,44 @@ function ui(p) {
   return h;
 }
 
-/** Records every distinct text of the Rig status-bar item while the suite runs. */
-function watchStatus(h, seen) {
+/**
+ * Records every distinct text of the Rig status-bar item while the suite runs: a MutationObserver
+ * in the page sees each change (a poll could miss a short "running"); a poll copies them out.
+ */
+function watchStatus(h, p, seen) {
   let on = true;
+  const install = () => p.evaluate(() => {
+    if (window.__rigStatusSeen) return;
+    const seenInPage = (window.__rigStatusSeen = []);
+    const read = () => {
+      const el = [...document.querySelectorAll('.statusbar-item')].find((e) => /(^|\.)rig\.status$/.test(e.id) || /^\s*Rig\b/.test(e.textContent ?? ''));
+      const t = el ? (el.textContent ?? '').trim() : null;
+      if (t && seenInPage.at(-1) !== t) seenInPage.push(t);
+    };
+    read();
+    new MutationObserver(read).observe(document.querySelector('[id="workbench.parts.statusbar"]') ?? document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
   (async () => {
+    await install().catch(() => {});
     while (on) {
-      const t = await h.rigStatusText().catch(() => null);
-      if (t && seen.at(-1) !== t) seen.push(t);
-      await sleep(150);
+      const inPage = await p.evaluate(() => window.__rigStatusSeen ?? []).catch(() => []);
+      seen.splice(0, seen.length, ...inPage);
+      await sleep(200);
     }
   })();
-  return () => (on = false);
+  return async () => {
+    on = false;
+    const inPage = await p.evaluate(() => window.__rigStatusSeen ?? []).catch(() => null);
+    if (inPage) seen.splice(0, seen.length, ...inPage);
+  };
 }
+
+/** Whether `texts` appear in `seen` in this order (other texts may come between). */
+const inOrder = (seen, texts) => {
+  let i = 0;
+  for (const s of seen) if (i < texts.length && texts[i].test(s)) i++;
+  return i === texts.length;
+};
 
 async function openWorkbench(server, folder, state, name) {
   const browser = await launchChromium(state);
@@ -209,7 +249,7 @@ const S = {
   untrusted: 'untrusted folder (Restricted Mode): "Rig: Run issue" runs nothing and says why',
 };
 
-let stopWatch = () => {};
+let stopWatch = async () => {};
 let server;
 await step(S.setup, [], async () => {
   checkPrerequisites();
@@ -226,7 +266,7 @@ await step(S.setup, [], async () => {
   page = await openWorkbench(server, scenario.repo.work, state, 'ui');
   timings.workbenchMs = Date.now() - t;
   h = ui(page);
-  stopWatch = watchStatus(h, statusSeen);
+  stopWatch = watchStatus(h, page, statusSeen);
 });
 
 await step(S.activate, [S.setup], async () => {
@@ -250,7 +290,8 @@ await step(S.run, [S.activate], async () => {
 await step(S.awaiting, [S.run], async () => {
   await until(async () => /Awaiting approval/i.test((await h.taskGroup(ISSUE1)) ?? ''), `"${ISSUE1}" under "Awaiting approval" (the group rows seen: ${JSON.stringify(((await h.boardRows()) ?? []).filter((r) => r.level === 1).map((r) => r.text))})`, 60000);
   await until(async () => /Rig: 1 awaiting approval/.test((await h.rigStatusText()) ?? ''), `status bar "Rig: 1 awaiting approval" (seen: ${JSON.stringify(statusSeen)})`, 10000);
-  if (!statusSeen.some((s) => /running/.test(s))) log('  note: the status bar never showed "running" between polls (seen: ' + JSON.stringify(statusSeen) + ')');
+  await sleep(300);
+  if (!inOrder(statusSeen, [/^Rig: 1 running$/, /^Rig: 1 awaiting approval$/])) throw new Error(`the status bar did not go "Rig: 1 running" → "Rig: 1 awaiting approval" (seen: ${JSON.stringify(statusSeen)})`);
   if (scenario.ai.proposal < 1) throw new Error('the board says awaiting approval, but the AI fake was never asked for a proposal');
   await shot(page, '03-awaiting-approval');
 });
@@ -261,7 +302,7 @@ await step(S.panel, [S.awaiting], async () => {
   const tab = page.locator('.tab', { hasText: /Rig: t/ });
   if (!(await tab.first().isVisible({ timeout: 3000 }).catch(() => false))) {
     await sleep(2000);
-    if (!(await tab.first().isVisible().catch(() => false))) await (await h.contextMenu(ISSUE1, /Open task|Open Task|Show task/)).click();
+    if (!(await tab.first().isVisible().catch(() => false))) await h.menuAction(ISSUE1, /Open task/, () => tab.first().isVisible(), 'the task panel tab');
   }
   await expectVisible(tab, 'the task panel tab titled "Rig: <task id>"', 15000);
   taskId = ((await tab.first().textContent()) ?? '').match(/Rig: (\S+)/)?.[1] ?? null;
@@ -274,20 +315,8 @@ await step(S.panel, [S.awaiting], async () => {
 });
 
 await step(S.diff, [S.awaiting], async () => {
-  // From the board's context menu when it offers it, otherwise the palette.
-  let opened = false;
-  try {
-    await (await h.contextMenu(ISSUE1, /Review proposal|Show proposal/)).click();
-    opened = true;
-  } catch (e) {
-    log('  board context menu:', e.message, '— trying the palette');
-  }
-  if (!opened) {
-    await h.runCommand('Rig: Review proposal');
-    const pick = page.locator('.quick-input-widget input');
-    if (await pick.isVisible({ timeout: 2000 }).catch(() => false)) await page.keyboard.press('Enter');
-  }
-  await expectVisible(page.locator('.monaco-diff-editor'), 'a native diff editor (.monaco-diff-editor) for the proposal', 15000);
+  // From the board's context menu ("Review proposal" = rig.showProposal).
+  await h.menuAction(ISSUE1, /Review proposal|Show proposal/, () => page.locator('.monaco-diff-editor').first().isVisible(), 'a native diff editor (.monaco-diff-editor) for the proposal');
   await expectVisible(page.locator('.monaco-diff-editor .editor.modified .view-lines', { hasText: 'listen 8080' }), 'the proposed "listen 8080" on the modified side', 10000);
   await expectVisible(page.locator('.monaco-diff-editor .editor.original .view-lines', { hasText: 'listen 80' }), 'the current "listen 80" on the original side', 5000);
   await shot(page, '05-proposal-diff');
@@ -302,6 +331,8 @@ await step(S.approve, [S.diff], async () => {
   if (await confirm.first().isVisible({ timeout: 1500 }).catch(() => false)) await confirm.first().click();
   await until(async () => /Completed/i.test((await h.taskGroup(ISSUE1)) ?? ''), `"${ISSUE1}" under "Completed" on the board`, 60000);
   await until(async () => (await h.rigStatusText()) === 'Rig', `the idle status bar text "Rig" (seen: ${JSON.stringify(statusSeen)})`, 10000);
+  await sleep(300);
+  if (!inOrder(statusSeen, [/^Rig: 1 awaiting approval$/, /^Rig: 1 running$/, /^Rig$/])) throw new Error(`the status bar did not go "awaiting approval" → "Rig: 1 running" → "Rig" after the approval (seen: ${JSON.stringify(statusSeen)})`);
   const pulls = scenario.github.pullRequests('acme/shop');
   if (pulls.length !== 1) throw new Error(`expected one pull request on the GitHub fake, found ${pulls.length}`);
   if (!scenario.deploys().includes('deploy listen 8080')) throw new Error(`the approved fix was not deployed (deploys: ${JSON.stringify(scenario.deploys())})`);
@@ -314,20 +345,21 @@ await step(S.explain, [S.activate], async () => {
   await h.answerQuickInput(scenario.issueUrl(2), 'an input box for the issue URL after "Rig: Run issue"');
   await h.openBoard();
   await until(async () => /Failed/i.test((await h.taskGroup(ISSUE2)) ?? ''), `"${ISSUE2}" under "Failed" on the board`, 60000);
-  const item = await h.contextMenu(ISSUE2, 'Explain failure with AI');
+  await h.contextMenu(ISSUE2, 'Explain failure with AI');
   await shot(page, '07-failed-context-menu');
-  await item.click();
-  await until(async () => {
+  await page.keyboard.press('Escape');
+  await h.menuAction(ISSUE2, 'Explain failure with AI', async () => {
     if (await page.locator('.editor-instance .view-lines', { hasText: 'E2E EXPLANATION' }).count()) return true;
     for (const f of page.frames()) if (await f.getByText('E2E EXPLANATION').count().catch(() => 0)) return true;
     return false;
   }, 'the AI explanation in an editor', 30000);
-  const md = await page.locator('.tab.active', { hasText: /\.md|Explain|Explanation|Preview/i }).count() || await page.locator('.statusbar-item', { hasText: 'Markdown' }).count();
-  if (!md) throw new Error('the explanation is shown, but not as a Markdown document (no Markdown language mode / preview tab)');
+  // A Markdown document: the language mode of the active editor, or a Markdown preview tab.
+  await until(async () => (await page.locator('[id="status.editor.mode"]', { hasText: 'Markdown' }).count()) || (await page.locator('.tab.active', { hasText: /^Preview /i }).count()),
+    'the explanation as a Markdown document (language mode "Markdown" or a Markdown preview)', 8000);
   if (scenario.ai.explain < 1) throw new Error('the explanation did not come from the AI fake');
   await shot(page, '08-explanation');
 });
-stopWatch();
+await stopWatch();
 
 await step(S.untrusted, [S.setup], async () => {
   const { startScenario } = await import(await buildScenario());

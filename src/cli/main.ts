@@ -103,14 +103,16 @@ export function buildProgram(): Command {
         controller.abort();
         process.once('SIGINT', () => process.exit(EXIT.sigint));
       };
-      process.once('SIGINT', onSigint);
+      // A CI job cancelled with SIGTERM (or a closed terminal) stops the task like Ctrl-C, so no
+      // deploy or test process outlives it.
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, onSigint);
       if (!opts.json) {
         engine.onEvent((e) => {
           if (e.type === 'log.line') process.stderr.write(`${renderLogEntry(e.entry)}\n`);
         });
       }
       const task = await engine.exec(ref, { steps: opts.step, waitForApproval: opts.wait, signal: controller.signal });
-      process.off('SIGINT', onSigint);
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(signal, onSigint);
       if (opts.json) printJson(toStatusJson(task));
       else print(finalLine(task));
       if (controller.signal.aborted) return EXIT.sigint;

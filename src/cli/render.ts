@@ -46,6 +46,8 @@ export function toProposalJson(task: Task, p: Proposal) {
     reason: p.reason,
     created_at: p.createdAt,
     expires_at: p.expiresAt,
+    decided_by: p.decidedBy ?? null,
+    decided_at: p.decidedAt ?? null,
     files: p.files.map((f) => ({ path: f.path, content: f.after, before: f.before })),
   };
 }

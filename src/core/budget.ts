@@ -4,12 +4,12 @@ import type { Usage } from './model';
 
 /** The first per-task limit the usage has passed, in words; null while within every limit. */
 export function budgetBreach(usage: Usage, budget: BudgetConfig): string | null {
-  if (usage.calls > budget.max_calls) return `ai.budget.max_calls ${budget.max_calls} reached (${usage.calls} model calls)`;
-  if (usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens > budget.max_input_tokens) {
+  if (usage.calls >= budget.max_calls) return `ai.budget.max_calls ${budget.max_calls} reached (${usage.calls} model calls)`;
+  if (usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens >= budget.max_input_tokens) {
     return `ai.budget.max_input_tokens ${budget.max_input_tokens} reached (${usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens} input tokens)`;
   }
-  if (usage.outputTokens > budget.max_output_tokens) return `ai.budget.max_output_tokens ${budget.max_output_tokens} reached (${usage.outputTokens} output tokens)`;
-  if (usage.costUsd > budget.max_cost_usd) return `ai.budget.max_cost_usd $${budget.max_cost_usd} reached ($${usage.costUsd.toFixed(4)} spent)`;
+  if (usage.outputTokens >= budget.max_output_tokens) return `ai.budget.max_output_tokens ${budget.max_output_tokens} reached (${usage.outputTokens} output tokens)`;
+  if (usage.costUsd >= budget.max_cost_usd) return `ai.budget.max_cost_usd $${budget.max_cost_usd} reached ($${usage.costUsd.toFixed(4)} spent)`;
   return null;
 }
 

@@ -28,11 +28,12 @@ export class TaskNotFoundError extends Error {
 }
 
 const ENTRY_FOR_RESUME: Partial<Record<Phase, Phase>> = {
-  queued: 'planning',
   planning: 'planning',
   coding: 'coding',
   committing: 'committing',
   deploying: 'deploying',
+  // The proposal was lost with the run: deploy again, which fails again and proposes again.
+  awaiting_approval: 'deploying',
   testing: 'testing',
   rollback: 'rollback',
   reporting: 'reporting',
@@ -115,6 +116,8 @@ export class Engine {
       }
       if (latest && (latest.status === 'interrupted' || (latest.status === 'failed' && latest.resumeFrom))) return await this.startResume(latest.id, opts);
 
+      // A selection of steps that runs nothing is refused before any task exists.
+      this.firstPhase({ steps: opts.steps ?? [...this.config.workflow.steps] });
       // Issue text is attacker-controlled: hidden channels and secrets are gone before it is stored or prompted.
       const { issue, removed } = sanitizeIssueWithReport(await this.runDeps.codeHost.getIssue(ref), { redact: this.runDeps.redact });
       const now = this.runDeps.now();
@@ -210,7 +213,7 @@ export class Engine {
     return expired;
   }
 
-  private firstPhase(task: Task): Phase {
+  private firstPhase(task: Pick<Task, 'steps'>): Phase {
     if (task.steps.includes('code')) return 'planning';
     if (task.steps.includes('deploy') && this.config.deploy) return 'deploying';
     if (task.steps.includes('test') && this.config.test.length) return 'testing';

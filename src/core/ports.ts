@@ -185,6 +185,10 @@ export interface GitWorkspace {
   /** Where Rig keeps state and worktrees: inside the repository's common .git directory. */
   readonly stateDir: string;
   resolve(rev: string): Promise<string>;
+  /** The commit checked out in a worktree. */
+  headOf(worktree: string): Promise<string>;
+  /** True when `dir` is a live worktree of this repository. */
+  hasWorktree(dir: string): Promise<boolean>;
   /** SHA of `branch` on origin, or null when origin has no such branch. */
   remoteBranch(branch: string): Promise<string | null>;
   fetchBranch(branch: string): Promise<void>;

@@ -86,6 +86,7 @@ export class TaskRun {
   private limitStop: { status: 'failed' | 'timed_out'; message: string } | undefined;
   private wallTimer: NodeJS.Timeout | undefined;
   private segmentStart: number | undefined;
+  private activeBase = 0;
 
   constructor(
     private task: Task,
@@ -132,6 +133,7 @@ export class TaskRun {
   /** Wall time counts while the task runs, not while it waits for a human. */
   private startWallClock(): void {
     const remaining = this.budget.max_wall_time - (this.task.activeMs ?? 0);
+    this.activeBase = this.task.activeMs ?? 0;
     this.segmentStart = Date.now();
     this.wallTimer = setTimeout(() => this.stopForLimit('timed_out', `ai.budget.max_wall_time of ${Math.round(this.budget.max_wall_time / 1000)}s reached`), Math.max(0, remaining));
   }
@@ -237,7 +239,8 @@ export class TaskRun {
     await this.save();
     const plan = this.task.plan ?? { summary: this.task.issue.title, steps: [], files: [] };
     const ai = this.deps.ai();
-    const lastFailure = previous.at(-1);
+    // The failure to fix is the last one the tests reported; an attempt aborted by an outage is not one.
+    const lastFailure = [...previous].reverse().find((a) => a.outcome === 'test_failed');
     const result =
       lastFailure && lastFailure.outcome === 'test_failed'
         ? await ai.fix(
@@ -320,9 +323,10 @@ export class TaskRun {
     const attempt = this.openAttempt() ?? this.task.attempts.at(-1);
     const message = this.commitMessage(attempt);
     const sha = await this.deps.git.commitAll(this.worktree, message);
-    if (sha) this.task.headSha = sha;
-    if (!this.task.headSha) this.task.headSha = await this.deps.git.resolve('HEAD').catch(() => undefined);
-    if (attempt && this.task.headSha) attempt.commit = this.task.headSha;
+    // Read back from the worktree rather than trusting commitAll: a run killed after committing
+    // and before saving left a commit that this run must push, not skip.
+    this.task.headSha = await this.deps.git.headOf(this.worktree);
+    if (attempt) attempt.commit = this.task.headSha;
     await this.save();
     if (this.task.pushedSha !== this.task.headSha) {
       try {
@@ -423,10 +427,11 @@ export class TaskRun {
       await this.deps.notifier.notify('awaiting_approval', this.task, p.summary);
     }
     for (;;) {
-      const decision = await this.deps.store.takeDecision(this.task.id);
-      if (decision) return this.applyDecision(decision);
       const p = this.pendingProposal();
       if (!p) throw new Error('awaiting approval without a pending proposal');
+      const decision = await this.deps.store.takeDecision(this.task.id);
+      if (decision?.proposalId === p.id) return this.applyDecision(decision);
+      if (decision) await this.log('warn', `ignored a decision on proposal ${decision.proposalId}: the pending proposal is ${p.id}`);
       if (this.deps.now().getTime() >= Date.parse(p.expiresAt)) {
         p.status = 'expired';
         throw new TimedOut(`proposal ${p.id} was not approved before ${p.expiresAt} (deploy.approval.timeout)`);
@@ -443,6 +448,9 @@ export class TaskRun {
   private async applyDecision(decision: Decision): Promise<Next> {
     const p = this.pendingProposal();
     if (!p) throw new Error('there is no pending proposal to decide on');
+    if (p.id !== decision.proposalId) throw new Error(`the decision is about proposal ${decision.proposalId}, but the pending proposal is ${p.id}; decide again`);
+    // Nothing is saved until the task has left awaiting_approval: a crash in between leaves the
+    // proposal pending (decide again), never approved on a task that waits for nothing.
     p.status = decision.approved ? 'approved' : 'rejected';
     p.decidedAt = decision.at;
     p.decidedBy = decision.by;
@@ -452,16 +460,13 @@ export class TaskRun {
       await this.finish('failed', `proposal ${p.id} rejected by ${decision.by}`);
       return 'failed';
     }
-    await this.endStep('success', `approved by ${decision.by}`);
-    if (p.kind === 'deploy_gate') {
-      this.gateApproved = true;
-      return 'deploying';
-    }
-    for (const file of p.files) await this.deps.fs.write(this.worktree, file.path, file.after);
+    this.closeRunningStep('success');
+    const step = this.task.pipeline.at(-1);
+    if (step?.phase === 'awaiting_approval') step.output = `approved by ${decision.by}`;
     this.gateApproved = true;
-    const attempt = { number: this.task.attempts.length + 1, startedAt: this.iso(), filesChanged: p.files.map((f) => f.path) };
-    this.task.attempts.push(attempt);
-    await this.save();
+    if (p.kind === 'deploy_gate') return 'deploying';
+    for (const file of p.files) await this.deps.fs.write(this.worktree, file.path, file.after);
+    this.task.attempts.push({ number: this.task.attempts.length + 1, startedAt: this.iso(), filesChanged: p.files.map((f) => f.path) });
     return 'committing';
   }
 
@@ -565,6 +570,7 @@ export class TaskRun {
     this.task.finishedAt = this.iso();
     // Nothing can be approved on a finished task: a proposal still waiting is withdrawn.
     for (const p of this.task.proposals) if (p.status === 'pending') p.status = status === 'timed_out' ? 'expired' : 'withdrawn';
+    await this.deps.store.takeDecision(this.task.id).catch(() => null);
     this.task.resumeFrom = resumeFrom;
     await this.save();
     await this.log(status === 'completed' ? 'info' : 'error', `task ${status}${reason ? `: ${reason.split('\n')[0]}` : ''}`);
@@ -603,6 +609,12 @@ export class TaskRun {
       this.task.baseSha = await git.resolve(`refs/remotes/origin/${this.task.baseBranch}`);
     }
     if (this.task.branch === this.task.baseBranch) throw new Error(`refusing to work on the base branch ${this.task.baseBranch}`);
+    if (this.task.worktree === dir && (await git.hasWorktree(dir))) {
+      // Still there (a task carried on, a decision applied): nothing to fetch, so an approval,
+      // a cancel or an expiry works offline.
+      await git.addWorktree(dir, this.task.branch, this.task.headSha ?? this.task.baseSha);
+      return;
+    }
     let start = this.task.headSha ? await git.resolve(this.task.headSha).catch(() => undefined) : undefined;
     const remote = await git.remoteBranch(this.task.branch);
     if (remote) {
@@ -691,7 +703,7 @@ export class TaskRun {
       worktree: this.worktree,
       vars: this.runtimeVars(),
       signal: this.abort.signal,
-      onOutput: (line) => void this.log('info', line),
+      onOutput: (line) => void this.log('info', line).catch(() => {}),
     };
   }
 
@@ -730,11 +742,11 @@ export class TaskRun {
           cacheWriteTokens: u.cacheWriteTokens,
           costUsd: u.costUsd,
         });
-        void this.save();
+        this.save().catch((err: unknown) => this.log('warn', `could not save usage: ${errorMessage(err)}`).catch(() => {}));
         const breach = budgetBreach(t, this.budget);
         if (breach) this.stopForLimit('failed', `budget exceeded: ${breach}`);
       },
-      log: (level, message) => void this.log(level, message),
+      log: (level, message) => void this.log(level, message).catch(() => {}),
     };
   }
 
@@ -756,10 +768,13 @@ export class TaskRun {
   private save(): Promise<void> {
     // Saves are chained so an older snapshot never lands after a newer one.
     this.task.updatedAt = this.iso();
+    // Running time goes with every save, so a run killed mid-way still counts against max_wall_time.
+    if (this.segmentStart !== undefined) this.task.activeMs = this.activeBase + (Date.now() - this.segmentStart);
     const snapshot = structuredClone(this.task);
-    this.saving = this.saving.then(() => this.deps.store.save(snapshot));
-    this.deps.emit({ type: 'task.updated', task: snapshot });
-    return this.saving;
+    // One failed write must not poison the ones after it; the event follows the write.
+    const next = this.saving.catch(() => {}).then(() => this.deps.store.save(snapshot));
+    this.saving = next;
+    return next.then(() => this.deps.emit({ type: 'task.updated', task: snapshot }));
   }
 
   private async log(level: LogLevel, message: string): Promise<void> {

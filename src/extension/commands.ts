@@ -1,6 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import type { Task } from '../core/model';
+import { isTerminal } from '../core/phases';
 import { SECRET_KEYS, interactiveGitHubSignIn } from './credentials';
 import { logUri } from './log-documents';
 import { openProposalChanges, openProposalFileDiff, parseProposalUri, proposalToReview, taskOfActiveReview } from './proposal-documents';
@@ -11,6 +13,8 @@ import type { TaskActions } from './task-actions';
 import type { TaskPanels } from './task-panel';
 import { taskIdOf } from './task-tree';
 import { allowedToRun } from './trust';
+
+const awaitingApproval = (t: Task) => t.status === 'awaiting_approval';
 
 export interface CommandDeps {
   session: RigSession;
@@ -26,10 +30,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const { session, actions, panels, log } = deps;
 
   /** A task id from the argument (board node, id, proposal URI) or, failing that, a pick among the tasks. */
-  const chooseTask = async (arg: unknown, filter: (status: string) => boolean = () => true): Promise<string | undefined> => {
+  const chooseTask = async (arg: unknown, filter: (task: Task) => boolean = () => true): Promise<string | undefined> => {
     const direct = taskIdOf(arg) ?? (arg instanceof vscode.Uri ? parseProposalUri(arg)?.taskId : undefined);
     if (direct) return direct;
-    const tasks = (await session.tasks()).filter((t) => filter(t.status));
+    const tasks = (await session.tasks()).filter(filter);
     const picked = await vscode.window.showQuickPick(
       tasks.map((t) => ({ label: `#${t.issue.number} ${t.issue.title}`, description: `${t.status} · ${t.id}`, id: t.id })),
       { placeHolder: vscode.l10n.t('Choose a task') },
@@ -79,7 +83,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (id) panels.open((await actions.get(id)).id);
     }),
     guarded('rig.showProposal', async (arg, file) => {
-      const id = await chooseTask(arg, (s) => s === 'awaiting_approval');
+      const id = await chooseTask(arg, (t) => t.proposals.length > 0);
       if (!id) return;
       const task = await actions.get(id);
       const proposal = proposalToReview(task);
@@ -93,15 +97,15 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       else await openProposalChanges(task, proposal);
     }),
     guarded('rig.approve', async (arg) => {
-      const id = taskOfActiveReviewOr(arg) ?? (await chooseTask(arg, (s) => s === 'awaiting_approval'));
+      const id = taskOfActiveReviewOr(arg) ?? (await chooseTask(arg, awaitingApproval));
       if (id) await actions.approve(id);
     }),
     guarded('rig.reject', async (arg) => {
-      const id = taskOfActiveReviewOr(arg) ?? (await chooseTask(arg, (s) => s === 'awaiting_approval'));
+      const id = taskOfActiveReviewOr(arg) ?? (await chooseTask(arg, awaitingApproval));
       if (id) await actions.reject(id);
     }),
     guarded('rig.explainFailure', async (arg) => {
-      const id = await chooseTask(arg, (s) => s !== 'completed');
+      const id = await chooseTask(arg, (t) => t.status !== 'completed');
       if (!id) return;
       const markdown = await actions.explain(id);
       if (markdown === undefined) return;
@@ -129,11 +133,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       await vscode.window.showTextDocument(doc, { preview: false });
     }),
     guarded('rig.retry', async (arg) => {
-      const id = await chooseTask(arg, (s) => ['failed', 'cancelled', 'interrupted', 'timed_out'].includes(s));
+      const id = await chooseTask(arg, (t) => ['failed', 'cancelled', 'interrupted', 'timed_out'].includes(t.status));
       if (id) await actions.retry(id);
     }),
     guarded('rig.cancel', async (arg) => {
-      const id = await chooseTask(arg, (s) => !['completed', 'failed', 'cancelled', 'interrupted', 'timed_out'].includes(s));
+      const id = await chooseTask(arg, (t) => !isTerminal(t.status));
       if (id) await actions.cancel(id);
     }),
     guarded('rig.delete', async (arg) => {

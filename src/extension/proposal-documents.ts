@@ -5,17 +5,22 @@ export const PROPOSAL_SCHEME = 'rig-proposal';
 
 type Side = 'before' | 'after';
 
-/** rig-proposal:/<task>/<proposal>/<before|after>/<file path>: one side of one proposed file. */
+/**
+ * rig-proposal:/<file path>?task=…&proposal=…&side=before|after. Both sides share the file's path
+ * and differ only in the query, as the git extension's URIs do, so the diff editors label them
+ * by the file and do not show a rename.
+ */
 export function proposalUri(taskId: string, proposalId: string, side: Side, file: string): vscode.Uri {
-  const segments = [taskId, proposalId, side].map(encodeURIComponent).join('/');
-  return vscode.Uri.from({ scheme: PROPOSAL_SCHEME, path: `/${segments}/${file}` });
+  const query = new URLSearchParams({ task: taskId, proposal: proposalId, side }).toString();
+  return vscode.Uri.from({ scheme: PROPOSAL_SCHEME, path: `/${file}`, query });
 }
 
 export function parseProposalUri(uri: vscode.Uri): { taskId: string; proposalId: string; side: Side; file: string } | undefined {
   if (uri.scheme !== PROPOSAL_SCHEME) return undefined;
-  const m = /^\/([^/]+)\/([^/]+)\/(before|after)\/(.+)$/.exec(uri.path);
-  if (!m) return undefined;
-  return { taskId: decodeURIComponent(m[1]!), proposalId: decodeURIComponent(m[2]!), side: m[3] as Side, file: m[4]! };
+  const query = new URLSearchParams(uri.query);
+  const [taskId, proposalId, side] = [query.get('task'), query.get('proposal'), query.get('side')];
+  if (!taskId || !proposalId || (side !== 'before' && side !== 'after')) return undefined;
+  return { taskId, proposalId, side, file: uri.path.replace(/^\//, '') };
 }
 
 /**
@@ -47,15 +52,24 @@ export function changesTitle(task: Task, proposal: Proposal): string {
   return vscode.l10n.t('Rig proposal: #{0} {1}', task.issue.number, proposal.summary.slice(0, 60)) + ` (${task.id})`;
 }
 
+/** VS Code adds the file count to the title it was given ("… (2 files)"), hence the prefix match. */
 export function taskOfChangesTitle(label: string): string | undefined {
-  return changesTitles.get(label);
+  for (const [title, taskId] of changesTitles) if (label.startsWith(title)) return taskId;
+  return undefined;
+}
+
+/** The multi-file diff editor's tab input is not in this API version's types; it carries `textDiffs`. */
+function taskOfMultiDiffInput(input: unknown): string | undefined {
+  const diffs = (input as { textDiffs?: { modified?: unknown }[] } | undefined)?.textDiffs;
+  const modified = diffs?.[0]?.modified;
+  return modified instanceof vscode.Uri ? parseProposalUri(modified)?.taskId : undefined;
 }
 
 export async function openProposalChanges(task: Task, proposal: Proposal): Promise<void> {
   const title = changesTitle(task, proposal);
   changesTitles.set(title, task.id);
   const resources = proposal.files.map((f) => [
-    proposalUri(task.id, proposal.id, 'after', f.path),
+    vscode.Uri.from({ scheme: PROPOSAL_SCHEME, path: `/${f.path}` }),
     proposalUri(task.id, proposal.id, 'before', f.path),
     proposalUri(task.id, proposal.id, 'after', f.path),
   ]);
@@ -78,8 +92,9 @@ export async function openProposalFileDiff(task: Task, proposal: Proposal, file:
  */
 export function trackProposalChangesEditor(): vscode.Disposable {
   const update = () => {
-    const label = vscode.window.tabGroups.activeTabGroup.activeTab?.label;
-    void vscode.commands.executeCommand('setContext', 'rig.proposalReviewActive', !!label && changesTitles.has(label));
+    const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+    const active = !!tab && (taskOfMultiDiffInput(tab.input) !== undefined || taskOfChangesTitle(tab.label) !== undefined);
+    void vscode.commands.executeCommand('setContext', 'rig.proposalReviewActive', active);
   };
   return vscode.Disposable.from(vscode.window.tabGroups.onDidChangeTabs(update), vscode.window.tabGroups.onDidChangeTabGroups(update));
 }
@@ -90,5 +105,5 @@ export function taskOfActiveReview(arg: unknown): string | undefined {
   const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
   if (!tab) return undefined;
   if (tab.input instanceof vscode.TabInputTextDiff) return parseProposalUri(tab.input.modified)?.taskId;
-  return taskOfChangesTitle(tab.label);
+  return taskOfMultiDiffInput(tab.input) ?? taskOfChangesTitle(tab.label);
 }

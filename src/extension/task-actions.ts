@@ -47,13 +47,14 @@ export class TaskActions {
     const engine = (await this.session.workspace()).engine();
     const task = await engine.get(id);
     const by = `vscode:${process.env.USER ?? 'user'}`;
-    // When this process carries the task on, decide() lasts until the run ends: follow it in the background.
+    // When this process carries the task on, decide() lasts until the run ends, so it is followed
+    // in the background; when another process (a `rig` in a terminal) owns the task, that process
+    // carries it on and the board follows it through the store.
     const decided = engine.decide(task.id, approved, by, { waitForApproval: false });
-    const done = decided.then((r) => (r.handedTo === 'self' ? r.task : engine.get(task.id)));
+    const done = decided.then((r) => (r.handedTo === 'self' ? r.task : undefined));
     this.log.info(`${approved ? 'approved' : 'rejected'} the proposal of ${task.id}`);
-    if (approved) this.follow(task, done, vscode.l10n.t('Rig: carrying on #{0} after approval', task.issue.number));
-    else void done.then(this.changed, (err) => this.reportFailure(task.id, err));
-    await Promise.race([decided, delay(300)]);
+    this.follow(task, done, approved ? vscode.l10n.t('Rig: carrying on #{0} after approval', task.issue.number) : vscode.l10n.t('Rig: rejecting the proposal of #{0}', task.issue.number));
+    await Promise.race([decided.catch(() => undefined), delay(300)]);
     this.changed();
   }
 
@@ -112,7 +113,8 @@ export class TaskActions {
   }
 
   /** A progress notification for a run; its Cancel button cancels the task. */
-  private follow(task: Task, done: Promise<Task>, title: string): void {
+  /** `done` resolves to undefined when the run went on in another process: nothing to announce here. */
+  private follow(task: Task, done: Promise<Task | undefined>, title: string): void {
     void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
       const cancelling = token.onCancellationRequested(() => void this.cancel(task.id));
       const phases = this.session.onEvent((e) => {
@@ -120,7 +122,7 @@ export class TaskActions {
       });
       try {
         const final = await done;
-        this.announce(final);
+        if (final) this.announce(final);
       } catch (err) {
         this.reportFailure(task.id, err);
       } finally {

@@ -202,6 +202,8 @@ export function proposalSummaryOf(t: TaskDetail, p: Proposal): ProposalSummary {
     reason: p.reason,
     created_at: p.createdAt,
     expires_at: p.expiresAt,
+    decided_by: p.decidedBy ?? null,
+    decided_at: p.decidedAt ?? null,
     files: p.files.map((f) => ({ path: f.path, content: f.after, before: f.before })),
     ...(t.project ? { project: t.project } : {}),
   };
@@ -229,6 +231,8 @@ export const proposalSummarySchema: z.ZodMiniType<ProposalSummary> = z.looseObje
   proposal_id: z.string(),
   kind: z.enum(['infra_fix', 'deploy_gate']),
   status: proposalStatus,
+  decided_by: z.nullable(z.string()),
+  decided_at: z.nullable(isoTime),
   summary: z.string(),
   reason: z.string(),
   created_at: isoTime,

@@ -20,12 +20,17 @@ const QUIET_ENV = {
   LC_ALL: 'C',
 };
 
+// Worktrees hold files the AI wrote: a hook (`.husky/post-commit` via a relative core.hooksPath,
+// post-checkout on worktree add) or an fsmonitor command there must never run with Rig's
+// environment. --no-verify alone does not stop post-commit.
+const SAFE_CONFIG = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false'];
+
 /** Runs git with an argument array (never a shell), in `cwd`. */
 export function git(cwd: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       'git',
-      args,
+      [...SAFE_CONFIG, ...args],
       {
         cwd,
         env: { ...process.env, ...QUIET_ENV },

@@ -46,6 +46,14 @@ export class GitCliWorkspace implements GitWorkspace {
     return (await git(this.root, ['rev-parse', '--verify', '--end-of-options', `${rev}^{commit}`])).trim();
   }
 
+  async headOf(dir: string): Promise<string> {
+    return (await git(dir, ['rev-parse', 'HEAD'])).trim();
+  }
+
+  async hasWorktree(dir: string): Promise<boolean> {
+    return exists(path.join(dir, '.git'));
+  }
+
   async remoteBranch(branch: string): Promise<string | null> {
     const out = await git(this.root, ['ls-remote', '--heads', 'origin', `refs/heads/${branch}`]);
     const line = out.split('\n').find((l) => l.endsWith(`\trefs/heads/${branch}`));
@@ -99,9 +107,11 @@ export class GitCliWorkspace implements GitWorkspace {
   }
 
   async changedFiles(dir: string, base: string): Promise<string[]> {
-    const out = await git(dir, ['diff', '--name-only', '-z', `${base}...HEAD`]);
+    // Without rename detection a renamed file shows as both its old and its new path, so a move
+    // out of a blocked or watched path is still seen.
+    const out = await git(dir, ['diff', '--name-only', '--no-renames', '-z', `${base}...HEAD`]);
     const committed = out.split('\0').filter(Boolean);
-    const pending = (await git(dir, ['status', '--porcelain', '-z', '--untracked-files=all']))
+    const pending = (await git(dir, ['status', '--porcelain', '--no-renames', '-z', '--untracked-files=all']))
       .split('\0')
       .filter(Boolean)
       .map((entry) => entry.slice(3));

@@ -148,6 +148,8 @@ export class FileTaskStore implements TaskStore {
       throw err;
     });
     if (!ok) this.held.delete(id);
+    // Another process may have logged since this one last did: count again from the file.
+    else this.nextSeq.delete(id);
     return ok;
   }
 

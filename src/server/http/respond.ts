@@ -15,7 +15,8 @@ export function setBaseHeaders(res: ServerResponse): void {
 /** JSON needs no scripts, styles or frames: nothing at all may load from an API response. */
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 /** The dashboard loads only its own files and talks only to this server. */
-export const DASHBOARD_CSP = "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
+// img-src allows data: for the page's empty favicon (without it the browser asks for /favicon.ico).
+export const DASHBOARD_CSP = "default-src 'self'; img-src 'self' data:; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
 
 /**
  * Writes a reply. Strings and buffers go as they are (after redaction of text); anything else is

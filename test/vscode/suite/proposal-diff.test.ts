@@ -57,7 +57,7 @@ describe('proposal review in the native diff editor', function () {
     if (stateDir) rmSync(path.join(stateDir, 'tasks', `${TASK_ID}.json`), { force: true });
   });
 
-  const uri = (side: 'before' | 'after') => vscode.Uri.from({ scheme: 'rig-proposal', path: `/${TASK_ID}/p1/${side}/deploy/app.conf` });
+  const uri = (side: 'before' | 'after') => vscode.Uri.from({ scheme: 'rig-proposal', path: '/deploy/app.conf', query: `task=${TASK_ID}&proposal=p1&side=${side}` });
 
   it('serves both sides of a proposed file as read-only documents', async () => {
     const before = await vscode.workspace.openTextDocument(uri('before'));
