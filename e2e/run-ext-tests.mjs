@@ -53,10 +53,11 @@ const page = await browser.newPage();
 // Workbench chatter that is not the suites' output.
 const NOISE = /Resolving connection token|Resolved connection token|Creating a socket|reconnection-grace|Updating additional builtin|Service Worker|AgentHost|AccountPolicyGate|authentication provider 'github'|^\s+at .*\/static\/out\/|open-vsx\.org|vsda|ENOTFOUND|Extension host .* started|\[Extension Host\] (?:Debugger|Started)|ERR_ABORTED|workbench\.desktop|onDidChangeNotification|Ignoring the error/;
 let exitCode;
+let tLoad = Date.now();
 const exited = new Promise((resolve) => {
   void page.exposeFunction('codeAutomationLog', (type, args) => {
     const line = format(...(Array.isArray(args) ? args : [args]));
-    appendFileSync(logFile, `${line}\n`);
+    appendFileSync(logFile, `[${((Date.now() - tLoad) / 1000).toFixed(2)}s] ${line}\n`);
     if (process.env.VERBOSE || !NOISE.test(line)) console.log(line);
   });
   void page.exposeFunction('codeAutomationExit', (code) => { exitCode = code; resolve(); });
@@ -65,7 +66,7 @@ page.on('pageerror', (e) => appendFileSync(logFile, `[pageerror] ${e.message}\n`
 
 const remote = `vscode-remote://127.0.0.1:${server.port}`;
 const payload = [['extensionDevelopmentPath', `${remote}${ext}`], ['extensionTestsPath', `${remote}${tests}`]];
-const t = Date.now();
+const t = (tLoad = Date.now());
 await page.goto(workbenchUrl(server, folder, payload));
 const timeoutMs = Number(opts.timeout) * 1000;
 const timedOut = await Promise.race([exited.then(() => false), new Promise((r) => setTimeout(() => r(true), timeoutMs))]);
