@@ -18,6 +18,8 @@ const awaitingApproval = (t: Task) => t.status === 'awaiting_approval';
 
 export interface CommandDeps {
   session: RigSession;
+  /** The extension's folder: the dashboard the server serves is in dist/webview. */
+  extensionPath: string;
   actions: TaskActions;
   panels: TaskPanels;
   secrets: vscode.SecretStorage;
@@ -76,7 +78,43 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     await deps.reconfigured();
   };
 
+  // Rig: Start server — the dashboard and API of rig web, driving this editor's own engine.
+  let server: { urls: string[]; close(): Promise<void> } | undefined;
+  const startServer = async () => {
+    if (!allowedToRun(vscode.l10n.t('start the server'))) return undefined;
+    if (server) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Rig server already running at {0}', server.urls.join(', ')));
+      return server.urls;
+    }
+    const { startRigServer } = await loadRuntime();
+    const ws = await session.workspace();
+    server = await startRigServer({
+      mode: 'web',
+      cwd: ws.root,
+      env: process.env,
+      workspace: ws,
+      dashboardDir: path.join(deps.extensionPath, 'dist', 'webview'),
+      log: (level, message) => (level === 'error' ? log.error(message) : level === 'warn' ? log.warn(message) : log.info(message)),
+    });
+    log.info(`server started: ${server.urls.join(', ')}`);
+    const open = vscode.l10n.t('Open dashboard');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Rig server running at {0}', server.urls.join(', ')), open).then((choice) => {
+      if (choice === open && server) void vscode.env.openExternal(vscode.Uri.parse(server.urls[0]!));
+    });
+    return server.urls;
+  };
+  const stopServer = async () => {
+    if (!server) return false;
+    await server.close();
+    server = undefined;
+    log.info('server stopped');
+    return true;
+  };
+
   return [
+    guarded('rig.startServer', startServer),
+    guarded('rig.stopServer', stopServer),
+    { dispose: () => void stopServer() },
     guarded('rig.runIssue', runIssue),
     guarded('rig.openTask', async (arg) => {
       const id = await chooseTask(arg);

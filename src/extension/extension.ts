@@ -68,7 +68,7 @@ export function activate(context: vscode.ExtensionContext): RigApi {
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('rig') && void reconfigured()),
     context.secrets.onDidChange(() => void reconfigured()),
     vscode.authentication.onDidChangeSessions((e) => e.provider.id.startsWith('github') && void reconfigured()),
-    ...registerCommands({ session, actions, panels, secrets: context.secrets, log, reconfigured }),
+    ...registerCommands({ session, extensionPath: context.extensionPath, actions, panels, secrets: context.secrets, log, reconfigured }),
   );
   watchConfigFile(context, reconfigured);
   board.start();

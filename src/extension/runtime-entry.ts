@@ -4,3 +4,4 @@ export { openWorkspace } from '../runtime/workspace';
 export { explainTask } from '../runtime/explain';
 export { parseIssueRef } from '../adapters/github/issue-url';
 export { initTemplate } from '../core/config/templates';
+export { startRigServer } from '../server/start';

@@ -23,6 +23,11 @@ export interface ServeOptions {
   insecureNoSignature?: boolean;
   /** Where the built dashboard is (dist/webview next to the CLI bundle). */
   dashboardDir?: string;
+  /**
+   * A workspace already open in this process (the editor's): the server drives its engine rather
+   * than a second one, so tasks started from the browser and from the editor share one owner.
+   */
+  workspace?: Workspace;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -36,7 +41,7 @@ const REPO_RE = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/;
 
 /** One Project per repository: the current one, or each `projects:` entry's local clone. */
 async function loadProjects(opts: ServeOptions): Promise<{ root: Workspace; projects: Project[] }> {
-  const root = await openWorkspace({ cwd: opts.cwd, configPath: opts.configPath, env: opts.env });
+  const root = opts.workspace ?? (await openWorkspace({ cwd: opts.cwd, configPath: opts.configPath, env: opts.env }));
   const config = root.requireConfig();
   const toProject = (ws: Workspace, name: string, repo: string): Project => {
     const m = REPO_RE.exec(repo);
