@@ -18,7 +18,12 @@ export function renderStatusTable(tasks: Task[]): string {
   return [line(head), ...rows.map(line), ...(reasons.length ? ['', ...reasons] : [])].join('\n');
 }
 
-export function toStatusJson(task: Task) {
+/** The fields the status JSON is made of: a whole Task, or the part of one a front end holds. */
+export type StatusSource = Pick<Task, 'id' | 'status' | 'statusReason' | 'createdAt' | 'updatedAt' | 'finishedAt' | 'branch' | 'attempts' | 'pr' | 'usage' | 'aiCalls'> & {
+  issue: Pick<Task['issue'], 'owner' | 'repo' | 'number' | 'title' | 'url'>;
+};
+
+export function toStatusJson(task: StatusSource) {
   return {
     id: task.id,
     status: task.status,
@@ -36,7 +41,7 @@ export function toStatusJson(task: Task) {
   };
 }
 
-export function toProposalJson(task: Task, p: Proposal) {
+export function toProposalJson(task: Pick<Task, 'id'>, p: Proposal) {
   return {
     task_id: task.id,
     proposal_id: p.id,

@@ -27,7 +27,7 @@ import {
   type TestOutcome,
   type Usage,
 } from '../../src/core/model';
-import type { toProposalJson, toStatusJson } from '../../src/cli/render';
+import { toProposalJson, toStatusJson } from '../../src/cli/render';
 
 /**
  * One row of the board: what `rig status --json` prints, plus the project name when the host
@@ -171,42 +171,14 @@ export const taskDetailSchema: z.ZodMiniType<TaskDetail> = z.looseObject({
   project: z.optional(z.string()),
 });
 
-/** The board's row for a task the host sent in full: `toStatusJson` over the fields it reads. */
+/** The board's row for a task the host sent in full: the same JSON the CLI and the server give. */
 export function summaryOf(t: TaskDetail): TaskSummary {
-  return {
-    id: t.id,
-    status: t.status,
-    status_reason: t.statusReason ?? null,
-    created_at: t.createdAt,
-    updated_at: t.updatedAt,
-    finished_at: t.finishedAt ?? null,
-    issue: { owner: t.issue.owner, repo: t.issue.repo, number: t.issue.number, title: t.issue.title, url: t.issue.url },
-    branch: t.branch,
-    attempts: t.attempts.length,
-    attempt_outcomes: t.attempts.map((a) => a.outcome ?? null),
-    pr: t.pr ?? null,
-    usage: t.usage,
-    ai_calls: t.aiCalls ?? [],
-    ...(t.project ? { project: t.project } : {}),
-  };
+  return { ...toStatusJson(t), ...(t.project ? { project: t.project } : {}) };
 }
 
-/** A pending proposal as the board lists it: `toProposalJson` over a task the host sent in full. */
+/** A pending proposal as the board lists it, in the CLI's and the server's JSON. */
 export function proposalSummaryOf(t: TaskDetail, p: Proposal): ProposalSummary {
-  return {
-    task_id: t.id,
-    proposal_id: p.id,
-    kind: p.kind,
-    status: p.status,
-    summary: p.summary,
-    reason: p.reason,
-    created_at: p.createdAt,
-    expires_at: p.expiresAt,
-    decided_by: p.decidedBy ?? null,
-    decided_at: p.decidedAt ?? null,
-    files: p.files.map((f) => ({ path: f.path, content: f.after, before: f.before })),
-    ...(t.project ? { project: t.project } : {}),
-  };
+  return { ...toProposalJson(t, p), ...(t.project ? { project: t.project } : {}) };
 }
 
 export const taskSummarySchema: z.ZodMiniType<TaskSummary> = z.looseObject({
